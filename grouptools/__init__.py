@@ -1,0 +1,45 @@
+"""grouptools: the helper package of the course *Group theory for machine learning*.
+
+Every public function says in its docstring which chapter explains it.
+
+>>> from grouptools import dihedral
+>>> D4 = dihedral(4)
+>>> D4.order, D4.element_name(D4.product("r", "s"))
+(8, 'r s')
+"""
+
+from .errors import NotAGroupError
+from .groups import FiniteGroup, check_group_table
+from .named import (
+    alternating,
+    cyclic,
+    dihedral,
+    direct_product,
+    from_matrices,
+    from_permutations,
+    klein_four,
+    quaternion,
+    symmetric,
+)
+from .runtime import choose_config, get_device, seed_everything, setup
+
+__all__ = [
+    "NotAGroupError",
+    "FiniteGroup",
+    "check_group_table",
+    "cyclic",
+    "dihedral",
+    "symmetric",
+    "alternating",
+    "quaternion",
+    "klein_four",
+    "direct_product",
+    "from_permutations",
+    "from_matrices",
+    "seed_everything",
+    "get_device",
+    "setup",
+    "choose_config",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,92 @@
+"""The feedback every exercise checker gives.
+
+A checker is a function decorated with :func:`checker`. It receives the
+learner's answer, runs its own tests and reports one of three verdicts:
+
+* ``passed`` — every test agreed with the reference;
+* ``not attempted`` — the learner's code still raises ``NotImplementedError``;
+* ``failed`` — with a concrete counterexample (the input, what was expected,
+  what came back) or the exception the learner's code raised.
+
+Whatever happens inside, a checker never raises into the learner's notebook:
+it returns a :class:`Feedback` (truthy when passed) that displays as one line,
+so a check cell ends with the checker call.
+
+Explained in Chapter 0, *How exercises give feedback*.
+"""
+
+from __future__ import annotations
+
+import functools
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Feedback", "ExerciseFailure", "checker", "expect_equal"]
+
+
+class ExerciseFailure(Exception):
+    """Raised inside a checker to report a wrong answer; the message is shown to the learner."""
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The verdict of one checker: ``status`` is ``"passed"``, ``"not attempted"`` or ``"failed"``."""
+
+    exercise: str
+    status: str
+    message: str
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
+        mark = {"passed": "✅", "not attempted": "⏳", "failed": "❌"}[self.status]
+        return f"{mark} {self.exercise}: {self.status}" + (f" — {self.message}" if self.message else "")
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def expect_equal(got: Any, expected: Any, what: str) -> None:
+    """Raise :class:`ExerciseFailure` saying ``what`` was expected when ``got != expected``."""
+    if got != expected:
+        raise ExerciseFailure(f"{what}: expected {expected!r}, got {got!r}")
+
+
+def checker(exercise: str) -> Callable[[Callable[..., str | None]], Callable[..., Feedback]]:
+    """Turn a test function into a checker that returns a :class:`Feedback`.
+
+    The wrapped function raises :class:`ExerciseFailure` for a wrong answer and
+    may return a short success message. ``NotImplementedError`` from the
+    learner's code means "not attempted"; any other exception is reported with
+    the line of the learner's code that raised it.
+    """
+
+    def decorate(test: Callable[..., str | None]) -> Callable[..., Feedback]:
+        @functools.wraps(test)
+        def run(*args: Any, **kwargs: Any) -> Feedback:
+            try:
+                note = test(*args, **kwargs)
+                result = Feedback(exercise, "passed", note or "")
+            except NotImplementedError:
+                result = Feedback(exercise, "not attempted", "replace the `raise NotImplementedError` line with your code")
+            except ExerciseFailure as exc:
+                result = Feedback(exercise, "failed", str(exc))
+            except RecursionError:
+                result = Feedback(exercise, "failed", "your code recursed without end (RecursionError)")
+            except Exception as exc:  # the learner's code crashed: report, never re-raise
+                frames = traceback.extract_tb(exc.__traceback__)
+                learner = [f for f in frames if "grouptools" not in f.filename.replace("\\", "/").split("/")]
+                where = f" (at `{learner[-1].line}`)" if learner and learner[-1].line else ""
+                result = Feedback(exercise, "failed", f"your code raised {type(exc).__name__}: {exc}{where}")
+            return result
+
+        return run
+
+    return decorate

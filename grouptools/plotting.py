@@ -1,0 +1,204 @@
+"""Pictures of groups: coloured Cayley tables and Cayley graphs.
+
+Drawing is delegated to matplotlib and networkx; these functions only decide
+what to draw. Each returns the matplotlib ``Axes`` it drew on.
+
+Explained in Chapter 1, *Pictures of a group*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .groups import Element, FiniteGroup
+
+__all__ = ["plot_cayley_table", "plot_cayley_graph"]
+
+
+def _axes(ax: Any, size: tuple[float, float]) -> Any:
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def plot_cayley_table(
+    G: FiniteGroup,
+    ax: Any = None,
+    *,
+    annotate: bool | None = None,
+    cmap: str = "tab20",
+    title: str | None = None,
+    order: Sequence[Element] | None = None,
+) -> Any:
+    """Draw the Cayley table as a grid with one colour per element.
+
+    Row a, column b shows a·b. In a group every row and every column holds
+    each colour exactly once (a Latin square). ``annotate`` writes the element
+    names in the cells (default: when |G| ≤ 24). ``order`` lists the elements
+    in the order rows and columns should appear (default: by label).
+
+    Explained in Chapter 1, *Pictures of a group*.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+
+    n = G.order
+    idx = np.arange(n) if order is None else np.array([G.label(g) for g in order])
+    if sorted(idx.tolist()) != list(range(n)):
+        raise ValueError("order must list every element exactly once")
+    values = G.table[np.ix_(idx, idx)]
+    base = plt.get_cmap(cmap)
+    colours = ListedColormap([base(i % base.N) for i in range(n)]) if n <= base.N else plt.get_cmap("turbo", n)
+    ax = _axes(ax, (0.35 * n + 2.5, 0.35 * n + 2) if n <= 24 else (7, 6))
+    ax.imshow(values, cmap=colours, vmin=-0.5, vmax=n - 0.5, interpolation="nearest")
+    if annotate is None:
+        annotate = n <= 24
+    names = G.names
+    if annotate:
+        fontsize = 9 if max(len(s) for s in names) <= 4 else 7
+        for i in range(n):
+            for j in range(n):
+                ax.text(j, i, names[values[i, j]], ha="center", va="center", fontsize=fontsize)
+    if n <= 32:
+        ax.set_xticks(range(n), [names[k] for k in idx], rotation=90 if max(len(s) for s in names) > 3 else 0)
+        ax.set_yticks(range(n), [names[k] for k in idx])
+        ax.tick_params(top=True, labeltop=True, bottom=False, labelbottom=False)
+    else:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    ax.set_xlabel("b (column)")
+    ax.set_ylabel("a (row)")
+    ax.set_title(title or f"Cayley table of {G.name}: cell (a, b) is a·b", pad=12)
+    return ax
+
+
+def cayley_graph(G: FiniteGroup, generators: Sequence[Element] | None = None) -> Any:
+    """The Cayley graph as a ``networkx.MultiDiGraph``: an edge g → g·s for each generator s.
+
+    Each edge carries ``generator`` (the label of s). Right multiplication is
+    used, so a path from e spelling s₁, s₂, … ends at s₁·s₂·….
+
+    Explained in Chapter 1, *Pictures of a group*.
+    """
+    import networkx as nx
+
+    gens = G.generators if generators is None else [G.label(s) for s in generators]
+    if len(G.closure(gens)) != G.order:
+        raise ValueError(f"{[G.names[s] for s in gens]} do not generate {G.name}; the Cayley graph would be disconnected")
+    graph = nx.MultiDiGraph()
+    graph.add_nodes_from(G.elements)
+    for s in gens:
+        for g in G.elements:
+            graph.add_edge(g, G.product(g, s), generator=s)
+    return graph
+
+
+def plot_cayley_graph(
+    G: FiniteGroup,
+    generators: Sequence[Element] | None = None,
+    ax: Any = None,
+    *,
+    layout: str = "auto",
+    title: str | None = None,
+    node_size: float | None = None,
+    seed: int = 0,
+) -> Any:
+    """Draw the Cayley graph with one colour per generator.
+
+    An involution (s² = e) is drawn as an undirected edge, other generators as
+    arrows g → g·s. ``layout`` is ``"circular"``, ``"shell"`` (one ring per
+    coset of the cyclic subgroup of the generator of largest order, good for
+    D_n and Q_8), ``"spring"``, or ``"auto"`` (circular for one generator, shell
+    for two when that gives at most four rings, else spring). The layout is seeded, so the picture is reproducible.
+
+    Explained in Chapter 1, *Pictures of a group*.
+    """
+    import matplotlib.pyplot as plt
+    import networkx as nx
+
+    gens = G.generators if generators is None else [G.label(s) for s in generators]
+    graph = cayley_graph(G, gens)
+    n = G.order
+    if layout == "auto":
+        few_rings = len(gens) == 2 and G.order <= 4 * max(G.element_order(s) for s in gens)
+        layout = "circular" if len(gens) == 1 else "shell" if few_rings else "spring"
+    if layout == "circular":
+        # walk the first generator's cycles so consecutive powers sit side by side
+        pos = nx.circular_layout(_walk_order(G, gens[0]))
+    elif layout == "shell":
+        by_order = sorted(gens, key=lambda s: -G.element_order(s))
+        pos = nx.shell_layout(graph, nlist=_rings(G, by_order)[::-1], rotate=0)
+    elif layout == "spring":
+        pos = nx.spring_layout(nx.Graph(graph), seed=seed, iterations=500, k=2.0 / np.sqrt(n))
+    else:
+        raise ValueError(f"layout must be 'auto', 'circular', 'shell' or 'spring', not {layout!r}")
+    ax = _axes(ax, (6, 6))
+    colours = plt.get_cmap("tab10")
+    size = node_size if node_size is not None else (700 if n <= 12 else 350 if n <= 30 else 80)
+    handles = []
+    for i, s in enumerate(gens):
+        edges = [(u, v) for u, v, d in graph.edges(data=True) if d["generator"] == s]
+        involution = G.product(s, s) == G.identity
+        colour = colours(i % 10)
+        if involution:
+            edges = list({tuple(sorted(e)) for e in edges})
+        nx.draw_networkx_edges(
+            graph, pos, edgelist=edges, ax=ax, edge_color=[colour], width=2,
+            arrows=True, arrowstyle="-" if involution else "-|>", arrowsize=14, node_size=size,
+            connectionstyle="arc3,rad=0.08" if not involution else "arc3",
+        )  # fmt: skip
+        label = f"g — g·{G.names[s]} (order 2)" if involution else f"g → g·{G.names[s]}"
+        handles.append(plt.Line2D([], [], color=colour, lw=2, label=label))
+    nx.draw_networkx_nodes(graph, pos, ax=ax, node_color="white", edgecolors="black", node_size=size)
+    if n <= 30:
+        nx.draw_networkx_labels(graph, pos, labels=dict(enumerate(G.names)), ax=ax, font_size=8 if n <= 12 else 6)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.set_title(title or f"Cayley graph of {G.name}")
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    return ax
+
+
+def _rings(G: FiniteGroup, gens: Sequence[int]) -> list[list[int]]:
+    """Left cosets of the first generator's cyclic subgroup, one ring each.
+
+    Where possible a ring is the previous ring multiplied on the right by
+    another generator, so that generator's edges run straight between rings.
+    """
+    r = gens[0]
+    power_order = [G.power(r, k) for k in range(G.element_order(r))]
+    rings, seen = [power_order], set(power_order)
+    while len(seen) < G.order:
+        ring = None
+        for prev in rings:
+            for t in gens[1:]:
+                moved = [G.product(x, t) for x in prev]
+                coset = {G.product(moved[0], c) for c in power_order}
+                if set(moved) == coset and not coset & seen:
+                    ring = moved
+                    break
+            if ring:
+                break
+        if ring is None:
+            g = next(x for x in G.elements if x not in seen)
+            ring = [G.product(g, c) for c in power_order]
+        rings.append(ring)
+        seen.update(ring)
+    return rings
+
+
+def _walk_order(G: FiniteGroup, s: int) -> list[int]:
+    order, seen = [], set()
+    for g in G.elements:
+        x = g
+        while x not in seen:
+            seen.add(x)
+            order.append(x)
+            x = G.product(x, s)
+    return order
