@@ -4,6 +4,7 @@ Command line (run from the repository root)::
 
     python -m grouptools.notebooks sync     # rewrite set-up cells, regenerate learner notebooks
     python -m grouptools.notebooks check    # exit 1 if anything is out of date
+    python -m grouptools.notebooks execute chapters/01_groups.ipynb …   # run in place, tidy metadata
 
 The repository URL lives in one place, ``_config.yml`` (``repository.url``);
 the book's launch buttons and every notebook's Colab set-up cell come from it.
@@ -31,6 +32,7 @@ import nbformat
 
 __all__ = [
     "ROOT",
+    "execute",
     "repository_url",
     "colab_setup_source",
     "learner_version",
@@ -186,9 +188,32 @@ def sync(root: Path = ROOT) -> list[str]:
     return _problems(root, fix=True)
 
 
+def execute(path: Path, timeout: int = 600) -> None:
+    """Run a notebook top to bottom in its own folder and save it with its outputs.
+
+    Per-cell timing metadata is dropped so that re-running leaves no diff where
+    the outputs did not change. Raises on the first cell that fails (unless it
+    is tagged ``raises-exception``).
+    """
+    from nbclient import NotebookClient
+
+    path = Path(path).resolve()
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    for cell in nb.cells:
+        cell.get("metadata", {}).pop("execution", None)
+    nb.metadata.pop("jupytext", None)
+    nbformat.write(nb, path)
+
+
 def _main(argv: list[str]) -> int:
+    if len(argv) > 2 and argv[1] == "execute":
+        for name in argv[2:]:
+            execute(Path(name))
+            print(f"executed {name}")
+        return 0
     if argv[1:] not in (["sync"], ["check"]):
-        print("usage: python -m grouptools.notebooks {sync|check}", file=sys.stderr)
+        print("usage: python -m grouptools.notebooks {sync|check|execute NOTEBOOK…}", file=sys.stderr)
         return 2
     problems = sync() if argv[1] == "sync" else check()
     for p in problems:
