@@ -23,6 +23,18 @@ from .named import (
 )
 from .runtime import choose_config, get_device, seed_everything, setup
 
+# Modules used as namespaces (``gt.models.compose``, ``gt.plotting.plot_cayley_graph``)
+# are imported on first use, so ``import grouptools`` stays quick and does not load torch.
+_SUBMODULES = {"conjugacy", "exercises", "models", "notebooks", "plotting", "runtime"}
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'grouptools' has no attribute {name!r}")
+
 __all__ = [
     "NotAGroupError",
     "FiniteGroup",

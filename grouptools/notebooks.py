@@ -17,6 +17,9 @@ The learner's version in ``exercises/`` is generated from it:
 * cells tagged ``solution-only`` are dropped;
 * markdown cells that only open or close a solution
   (```` ```{solution-start} ```` / ```` ```{solution-end} ````) are dropped;
+* exercise boxes become plain Markdown that JupyterLab renders: the fence
+  ```` ```{exercise-start} 1.1 · Title ```` (with its options) becomes the heading
+  ``### Exercise 1.1 · Title`` and ```` ```{exercise-end} ```` is removed;
 * outputs are cleared, to be filled by executing the learner notebook.
 
 Explained in Chapter 0, *How exercises give feedback*.
@@ -36,6 +39,8 @@ __all__ = [
     "repository_url",
     "colab_setup_source",
     "learner_version",
+    "plain_exercise_boxes",
+    "strip_solutions",
     "sync",
     "check",
     "SETUP_TAG",
@@ -46,6 +51,12 @@ SETUP_TAG = "colab-setup"
 _BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION\s*$")
 _END = re.compile(r"^[ \t]*# END SOLUTION\s*$")
 _GATE = re.compile(r"^\s*```\{solution-(start|end)\}")
+_EXERCISE_START = re.compile(
+    r"^(?P<fence>```+|:::+)\{exercise-start\}[ \t]*(?P<title>[^\n]*?)[ \t]*\n"
+    r"(?:[ \t]*:[\w-]+:[^\n]*\n)*(?P=fence)[ \t]*$",
+    re.M,
+)
+_EXERCISE_END = re.compile(r"^(?P<fence>```+|:::+)\{exercise-end\}[ \t]*\n(?P=fence)[ \t]*$\n?", re.M)
 
 
 def repository_url(root: Path = ROOT) -> str:
@@ -102,6 +113,18 @@ def strip_solutions(source: str, where: str = "cell") -> str:
     return "\n".join(out)
 
 
+def plain_exercise_boxes(source: str) -> str:
+    """Turn gated exercise markup into Markdown that JupyterLab renders.
+
+    ```` ```{exercise-start} 1.1 · Title ```` and its ``:option:`` lines become
+    ``### Exercise 1.1 · Title``; ```` ```{exercise-end} ```` lines are removed.
+    """
+    if "{exercise-" not in source:
+        return source
+    source = _EXERCISE_START.sub(lambda m: f"### Exercise {m.group('title')}".rstrip(), source)
+    return _EXERCISE_END.sub("", source).rstrip()
+
+
 def learner_version(solution: nbformat.NotebookNode, where: str = "notebook") -> nbformat.NotebookNode:
     """The learner's notebook generated from a solution notebook (outputs cleared)."""
     nb = nbformat.from_dict(solution)
@@ -115,6 +138,10 @@ def learner_version(solution: nbformat.NotebookNode, where: str = "notebook") ->
             for line in cell.source.split("\n")
         ) and _GATE.search(cell.source):
             continue
+        if cell.cell_type == "markdown":
+            cell.source = plain_exercise_boxes(cell.source)
+            if not cell.source.strip():
+                continue
         if cell.cell_type == "code":
             cell.source = strip_solutions(cell.source, f"{where}, cell {k}")
             cell.outputs = []

@@ -15,7 +15,7 @@ import numpy as np
 
 from .groups import Element, FiniteGroup
 
-__all__ = ["plot_cayley_table", "plot_cayley_graph"]
+__all__ = ["plot_cayley_table", "plot_cayley_graph", "plot_dihedral_symmetries"]
 
 
 def _axes(ax: Any, size: tuple[float, float]) -> Any:
@@ -202,3 +202,71 @@ def _walk_order(G: FiniteGroup, s: int) -> list[int]:
             order.append(x)
             x = G.product(x, s)
     return order
+
+
+def plot_dihedral_symmetries(n: int, *, ncols: int | None = None, title: str | None = None) -> Any:
+    """Draw what each of the 2n elements of D_n does to a regular n-gon with numbered corners.
+
+    Panel g shows the n-gon after applying g: corner i is drawn where g sends
+    it, and a coloured wedge at corner 0 shows whether the orientation flipped
+    (reflections) or not (rotations); a reflection's mirror line is dashed.
+    The panels follow :func:`~grouptools.dihedral`'s labels and names: rᵏ is
+    the rotation by 360k/n degrees anticlockwise, s the reflection in the line
+    through corner 0, and ``r^k s`` means "first s, then rᵏ". Returns the
+    array of ``Axes``.
+
+    Explained in Chapter 1, *A zoo of groups*.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Polygon
+
+    from .named import _check_positive_int, dihedral
+
+    n = _check_positive_int(n, "the number of vertices n of D_n", minimum=3)
+    G = dihedral(n)
+    ncols = ncols or n
+    nrows = -(-2 * n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.9 * ncols, 2.15 * nrows), squeeze=False)
+    # corners numbered anticlockwise; an even n-gon gets a flat top, an odd one a corner at the top
+    theta0 = np.pi / 2 - (np.pi / n if n % 2 == 0 else 0.0)
+    angles = theta0 + 2 * np.pi * np.arange(n) / n
+    corners = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    colours = plt.get_cmap("tab10")
+    wedge = np.array([[0.0, 0.0], corners[0], (corners[0] + corners[1]) / 2])
+
+    def matrix(g: int) -> np.ndarray:
+        k, m = g % n, g // n
+        c, s = np.cos(2 * np.pi * k / n), np.sin(2 * np.pi * k / n)
+        rot = np.array([[c, -s], [s, c]])
+        c2, s2 = np.cos(2 * theta0), np.sin(2 * theta0)
+        mirror = np.array([[c2, s2], [s2, -c2]])  # s: the reflection in the line through corner 0
+        return rot @ mirror if m else rot
+
+    for g, ax in zip(G.elements, axes.flat):
+        mat = matrix(g)
+        ax.add_patch(Polygon(corners, closed=True, facecolor="#f2f2f2", edgecolor="black", lw=1.2))
+        ax.add_patch(Polygon(wedge @ mat.T, closed=True, facecolor="#d62728", alpha=0.55, lw=0))
+        for i, p in enumerate(corners @ mat.T):
+            ax.scatter(*p, s=150, color=colours(i % 10), zorder=3, edgecolors="black", linewidths=0.5)
+            ax.text(*(p * 1.32), str(i), ha="center", va="center", fontsize=10, fontweight="bold")
+        k, m = g % n, g // n
+        if m:  # r^k s is the reflection in the line through the centre at angle theta0 + 180k/n degrees
+            phi = theta0 + np.pi * k / n
+            ends = 1.45 * np.array([[np.cos(phi), np.sin(phi)], [-np.cos(phi), -np.sin(phi)]])
+            ax.plot(ends[:, 0], ends[:, 1], ls="--", color="grey", lw=1)
+            kind = "reflection"
+        else:
+            kind = "identity" if k == 0 else f"rotation {360 * k / n:.4g}°"
+        ax.set_title(f"{G.names[g]}\n{kind}", fontsize=10)
+        ax.set_xlim(-1.6, 1.6)
+        ax.set_ylim(-1.6, 1.6)
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+    for ax in axes.flat[2 * n :]:
+        ax.set_axis_off()
+    shape = {3: "an equilateral triangle", 4: "a square", 5: "a regular pentagon", 6: "a regular hexagon"}
+    fig.suptitle(
+        title or f"D{n}: the {2 * n} symmetries of {shape.get(n, f'a regular {n}-gon')}\n(corner i is drawn where g sends it)"
+    )
+    fig.tight_layout()
+    return axes

@@ -1,0 +1,691 @@
+"""Checkers for the Chapter 1 exercises (``exercises/01_groups_exercises.ipynb``).
+
+Each ``check_…`` function takes the learner's function, runs it on several
+inputs — groups, edge cases and tricky non-groups — and compares the answers
+with reference computations (:func:`~grouptools.check_group_table`,
+:class:`~grouptools.FiniteGroup`, ``torch``). It returns a
+:class:`~grouptools.exercises.Feedback` that names the first input where the
+answer is wrong, what came back and why it is wrong; it never raises.
+
+Explained in Chapter 1 exercises, *How the checks work*.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import NotAGroupError
+from ..groups import FiniteGroup, check_group_table
+from ..named import cyclic, dihedral, direct_product, klein_four, quaternion, symmetric
+from ._feedback import ExerciseFailure, checker
+
+__all__ = [
+    "check_is_latin_square",
+    "check_first_nonassociative_triple",
+    "check_find_identity",
+    "check_inverses",
+    "check_element_order",
+    "check_units_mod",
+    "check_is_cyclic",
+    "check_linear_collision",
+    "check_relu_collision",
+]
+
+Table = list[list[int]]
+
+
+# ---------------------------------------------------------------------- helpers
+def _is_label(x: Any) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+
+
+def _returned(value: Any) -> str:
+    """How to quote what the learner returned."""
+    if value is None:
+        return "None (did you forget `return`?)"
+    if isinstance(value, np.ndarray):
+        return f"an array {value.tolist()!r}"
+    if isinstance(value, (np.bool_, np.integer)):
+        return repr(value.item())
+    return repr(value)
+
+
+def _call(function: Callable[..., Any], where: str, *args: Any) -> Any:
+    """Call the learner's function; if it crashes, say on which input (and which line)."""
+    if not callable(function):
+        raise ExerciseFailure(
+            f"pass your function itself to the checker (its name, no brackets), not {_returned(function)}"
+        )
+    try:
+        return function(*args)
+    except (NotImplementedError, ExerciseFailure, RecursionError):
+        raise  # "not attempted", or already explained
+    except Exception as exc:
+        frames = traceback.extract_tb(exc.__traceback__)
+        learner = [f for f in frames if "grouptools" not in f.filename.replace("\\", "/").split("/")]
+        at = f" (at `{learner[-1].line}`)" if learner and learner[-1].line else ""
+        what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        raise ExerciseFailure(f"{where} your code raised {what}{at}") from exc
+
+
+def _as_bool(value: Any, where: str) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise ExerciseFailure(f"for {where} you returned {_returned(value)}; return True or False")
+
+
+def _relabel(table: Sequence[Sequence[int]], perm: Sequence[int]) -> Table:
+    """The same operation with element x renamed ``perm[x]``."""
+    n = len(table)
+    out = [[0] * n for _ in range(n)]
+    for a in range(n):
+        for b in range(n):
+            out[perm[a]][perm[b]] = perm[table[a][b]]
+    return out
+
+
+def _tbl(table: Sequence[Sequence[int]]) -> Table:
+    return [[int(x) for x in row] for row in table]
+
+
+class _Case:
+    """One input table with the words used to quote it in feedback."""
+
+    def __init__(self, table: Any, what: str | None = None) -> None:
+        self.table = _tbl(table)
+        self.what = what or f"the table {self.table}"
+
+    def fresh(self) -> Table:
+        """A copy for the learner's function (so that it may modify its input)."""
+        return copy.deepcopy(self.table)
+
+
+def _op_table(n: int, op: Callable[[int, int], int]) -> Table:
+    return [[op(a, b) for b in range(n)] for a in range(n)]
+
+
+# Small tables used by several checkers.
+_ROCK_PAPER_SCISSORS = [[0, 1, 0], [1, 1, 2], [0, 2, 2]]  # a·b = the winner of a against b
+_MAX3 = _op_table(3, max)  # associative, identity 0, but 1 and 2 have no inverse
+_MIN3 = _op_table(3, min)  # associative, identity 2
+_LEFT = [[0, 1], [0, 1]]  # a·b = b: every element is a left identity, none a right identity
+_RIGHT = [[0, 0], [1, 1]]  # a·b = a: every element is a right identity, none a left identity
+_SUB3 = _op_table(3, lambda a, b: (a - b) % 3)  # a Latin square with a right identity only
+
+
+# ---------------------------------------------------------------------- 1.1
+def _latin_problem(t: Table) -> str | None:
+    """Why ``t`` is not a Latin square on 0..n-1, or None when it is one."""
+    n = len(t)
+    for i, row in enumerate(t):
+        if len(row) != n:
+            return f"it is not square: it has {n} rows but row {i} has length {len(row)}"
+    want = list(range(n))
+    for kind, lines in (("row", t), ("column", [[t[i][j] for i in range(n)] for j in range(n)])):
+        for i, line in enumerate(lines):
+            if sorted(line) != want:
+                outside = sorted({x for x in line if not 0 <= x < n})
+                repeated = sorted({x for x in line if line.count(x) > 1})
+                missing = [x for x in want if x not in line]
+                why = []
+                if outside:
+                    why.append(f"contains {', '.join(map(str, outside))} (not a label 0..{n - 1})")
+                if repeated:
+                    why.append(f"repeats {', '.join(map(str, repeated))}")
+                if missing:
+                    why.append(f"misses {', '.join(map(str, missing))}")
+                return f"{kind} {i} is {line}: it " + " and ".join(why)
+    return None
+
+
+@checker("Exercise 1.1")
+def check_is_latin_square(is_latin_square: Callable[[Table], bool]) -> str:
+    """Check ``is_latin_square(table)``: True exactly when every row and column is a permutation of 0..n-1.
+
+    Explained in Chapter 1 exercises, *Exercise 1.1 · Latin squares*.
+    """
+    cases = [
+        _Case([[0]]),
+        _Case(cyclic(5).table, "the Cayley table of Z5"),
+        _Case([[0, 1], [1, 1]]),
+        _Case(dihedral(3).table, "the Cayley table of D3"),
+        _Case([[0, 1], [0, 1]]),
+        _Case([[0, 0], [1, 1]]),
+        _Case([[0, 2], [2, 0]]),
+        _Case(_SUB3),  # Latin, but not a group table: the question is only about rows and columns
+        _Case([[1, 1, 1], [1, 1, 1], [1, 1, 1]]),  # every row and column sums to 0+1+2
+        _Case([[0, 1, 2], [1, 2, 0]]),
+        _Case(_relabel(quaternion().table, [3, 1, 7, 0, 5, 2, 4, 6]), "a relabelled Cayley table of Q8"),
+        _Case([[0, 1, 2, 3], [1, 0, 3, 2], [2, 3, 0, 1], [3, 2, 0, 1]]),  # the last column repeats
+    ]
+    for case in cases:
+        problem = _latin_problem(case.table)
+        got = _as_bool(_call(is_latin_square, f"for {case.what}", case.fresh()), case.what)
+        if got and problem is not None:
+            raise ExerciseFailure(f"for {case.what} you returned True, but {problem}")
+        if not got and problem is None:
+            raise ExerciseFailure(
+                f"for {case.what} you returned False, but it is a Latin square: "
+                f"every row and every column contains each label 0..{len(case.table) - 1} exactly once"
+            )
+    return f"all {len(cases)} tables classified correctly"
+
+
+# ---------------------------------------------------------------------- 1.2
+def _first_bad_triple(t: Table) -> tuple[int, int, int] | None:
+    """The reference: :func:`check_group_table` reports the first non-associative triple."""
+    try:
+        check_group_table(t)
+    except NotAGroupError as exc:
+        if exc.axiom == "associativity":
+            return tuple(int(x) for x in exc.witness)  # type: ignore[return-value]
+        if exc.axiom in ("shape", "closure"):  # never happens for the checker's own tables
+            raise
+    return None
+
+
+def _assoc_detail(t: Table, a: int, b: int, c: int) -> str:
+    ab, bc = t[a][b], t[b][c]
+    return f"({a}·{b})·{c} = {ab}·{c} = {t[ab][c]} and {a}·({b}·{c}) = {a}·{bc} = {t[a][bc]}"
+
+
+def _with_entry(base: Table, a: int, b: int, value: int) -> Table:
+    t = copy.deepcopy(base)
+    t[a][b] = value
+    return t
+
+
+@checker("Exercise 1.2")
+def check_first_nonassociative_triple(first_nonassociative_triple: Callable[[Table], Any]) -> str:
+    """Check ``first_nonassociative_triple(table)``: the lexicographically first (a, b, c)
+    with (a·b)·c ≠ a·(b·c), or None when the table is associative.
+
+    Explained in Chapter 1 exercises, *Exercise 1.2 · The first non-associative triple*.
+    """
+    z4 = [list(map(int, row)) for row in cyclic(4).table]
+    cases = [
+        _Case(z4, "the Cayley table of Z4"),
+        _Case(_SUB3),
+        _Case(dihedral(3).table, "the Cayley table of D3"),
+        _Case(_ROCK_PAPER_SCISSORS, f"the rock–paper–scissors table {_ROCK_PAPER_SCISSORS} (a·b = the winner)"),
+        _Case(_MAX3, f"the table {_MAX3} of a·b = max(a, b)"),
+        _Case([[0, 0], [0, 0]]),
+        _Case(_with_entry(z4, 3, 3, 0)),  # every failing triple contains the last label 3
+        _Case(_op_table(4, lambda a, b: (2 * a + b) % 4)),
+        _Case(_with_entry([list(map(int, row)) for row in cyclic(5).table], 3, 4, 0)),
+    ]
+    for case in cases:
+        t = case.table
+        n = len(t)
+        expected = _first_bad_triple(t)
+        got = _call(first_nonassociative_triple, f"for {case.what}", case.fresh())
+        if got is None:
+            if expected is not None:
+                a, b, c = expected
+                raise ExerciseFailure(
+                    f"for {case.what} you returned None, but it is not associative: "
+                    f"for (a, b, c) = {expected}, {_assoc_detail(t, a, b, c)}"
+                )
+            continue
+        if isinstance(got, np.ndarray):
+            got = got.tolist()
+        if not isinstance(got, (tuple, list)) or len(got) != 3 or not all(_is_label(x) for x in got):
+            raise ExerciseFailure(
+                f"for {case.what} you returned {_returned(got)}; return a tuple (a, b, c) of three labels, or None"
+            )
+        got = tuple(int(x) for x in got)
+        if not all(0 <= x < n for x in got):
+            raise ExerciseFailure(f"for {case.what} you returned {got}, but the labels are 0..{n - 1}")
+        a, b, c = got
+        holds = t[t[a][b]][c] == t[a][t[b][c]]
+        if expected is None:
+            raise ExerciseFailure(
+                f"for {case.what} you returned {got}, but the table is associative "
+                f"(for your triple, {_assoc_detail(t, a, b, c)}); return None"
+            )
+        if holds:
+            raise ExerciseFailure(
+                f"for {case.what} you returned {got}, but that triple is associative: "
+                f"{_assoc_detail(t, a, b, c)}. The first non-associative triple is {expected}"
+            )
+        if got != expected:
+            raise ExerciseFailure(
+                f"for {case.what} you returned {got}, which is non-associative, but {expected} comes "
+                f"earlier in lexicographic order ({_assoc_detail(t, *expected)})"
+            )
+    return f"all {len(cases)} tables answered correctly"
+
+
+# ---------------------------------------------------------------------- 1.3
+def _identity_of(t: Table) -> int | None:
+    n = len(t)
+    for e in range(n):
+        if all(t[e][x] == x and t[x][e] == x for x in range(n)):
+            return e
+    return None
+
+
+def _why_not_identity(t: Table, e: int) -> str:
+    n = len(t)
+    for x in range(n):
+        if t[e][x] != x:
+            return f"{e}·{x} = {t[e][x]}, not {x}"
+        if t[x][e] != x:
+            return f"{x}·{e} = {t[x][e]}, not {x}"
+    raise AssertionError("e is an identity")  # pragma: no cover
+
+
+@checker("Exercise 1.3")
+def check_find_identity(find_identity: Callable[[Table], Any]) -> str:
+    """Check ``find_identity(table)``: the label e with e·x = x·e = x for every x, or None.
+
+    Explained in Chapter 1 exercises, *Exercise 1.3 · Finding the identity*.
+    """
+    d3 = dihedral(3).table
+    cases = [
+        _Case([[0]]),
+        _Case(cyclic(5).table, "the Cayley table of Z5"),
+        _Case(_relabel(d3, [2, 0, 1, 3, 5, 4]), "a relabelled Cayley table of D3 (6×6)"),
+        _Case(_LEFT, f"the table {_LEFT} of a·b = b"),
+        _Case(_RIGHT, f"the table {_RIGHT} of a·b = a"),
+        _Case(_MAX3, f"the table {_MAX3} of a·b = max(a, b)"),
+        _Case(_MIN3, f"the table {_MIN3} of a·b = min(a, b)"),
+        _Case(_SUB3, f"the table {_SUB3} of a·b = a − b mod 3"),
+        _Case(_ROCK_PAPER_SCISSORS, f"the rock–paper–scissors table {_ROCK_PAPER_SCISSORS}"),
+        _Case(_relabel(klein_four().table, [3, 1, 2, 0]), "a relabelled Klein four-group table"),
+    ]
+    for case in cases:
+        t = case.table
+        n = len(t)
+        expected = _identity_of(t)
+        got = _call(find_identity, f"for {case.what}", case.fresh())
+        if got is None:
+            if expected is not None:
+                reads = str(list(range(n))) if n <= 4 else f"[0, 1, …, {n - 1}]"
+                raise ExerciseFailure(
+                    f"for {case.what} you returned None, but {expected} is an identity: "
+                    f"row {expected} and column {expected} both read {reads}"
+                )
+            continue
+        if not _is_label(got):
+            raise ExerciseFailure(f"for {case.what} you returned {_returned(got)}; return a label 0..{n - 1} or None")
+        got = int(got)
+        if not 0 <= got < n:
+            raise ExerciseFailure(f"for {case.what} you returned {got}, but the labels are 0..{n - 1}")
+        if got != expected:
+            tail = f"; the identity is {expected}" if expected is not None else "; it has no identity, return None"
+            raise ExerciseFailure(
+                f"for {case.what} you returned {got}, but {got} is not an identity: "
+                f"{_why_not_identity(t, got)}{tail}"
+            )
+    return f"all {len(cases)} tables answered correctly"
+
+
+# ---------------------------------------------------------------------- 1.4
+def _inverses_of(t: Table, e: int) -> list[int] | None:
+    n = len(t)
+    inv = []
+    for a in range(n):
+        found = [b for b in range(n) if t[a][b] == e and t[b][a] == e]
+        if not found:
+            return None
+        inv.append(found[0])
+    return inv
+
+
+def _why_no_inverse(t: Table, e: int, a: int) -> str:
+    n = len(t)
+    right = [b for b in range(n) if t[a][b] == e]
+    left = [b for b in range(n) if t[b][a] == e]
+    if right:
+        b = right[0]
+        return f"element {a} has no inverse: {a}·{b} = {e} but {b}·{a} = {t[b][a]}"
+    if left:
+        b = left[0]
+        return f"element {a} has no inverse: {b}·{a} = {e} but {a}·{b} = {t[a][b]}"
+    return f"element {a} has no inverse: {e} does not occur in row {a}, which is {t[a]}"
+
+
+@checker("Exercise 1.4")
+def check_inverses(inverses: Callable[[Table, int], Any]) -> str:
+    """Check ``inverses(table, e)``: the list ``inv`` with ``inv[a]·a = a·inv[a] = e``, or None.
+
+    Explained in Chapter 1 exercises, *Exercise 1.4 · Inverses*.
+    """
+    one_sided = [[0, 1, 2], [1, 2, 0], [2, 1, 0]]
+    d3 = _relabel(dihedral(3).table, [2, 0, 1, 3, 5, 4])
+    cases = [
+        (_Case([[0]]), 0),
+        (_Case(cyclic(6).table, "the Cayley table of Z6"), 0),
+        (_Case(dihedral(4).table, "the Cayley table of D4"), 0),
+        (_Case(d3, "a relabelled Cayley table of D3 (identity 2)"), 2),
+        (_Case(_MAX3, f"the table {_MAX3} of a·b = max(a, b)"), 0),
+        (_Case(one_sided), 0),
+        (_Case(quaternion().table, "the Cayley table of Q8"), 0),
+        (_Case(_relabel(cyclic(5).table, [4, 0, 1, 2, 3]), "a relabelled Cayley table of Z5 (identity 4)"), 4),
+        (_Case(_MIN3, f"the table {_MIN3} of a·b = min(a, b)"), 2),
+    ]
+    for case, e in cases:
+        t = case.table
+        n = len(t)
+        expected = _inverses_of(t, e)
+        where = f"for {case.what} with identity e = {e}"
+        got = _call(inverses, where, case.fresh(), e)
+        if got is None:
+            if expected is not None:
+                raise ExerciseFailure(f"{where} you returned None, but every element has an inverse: {expected}")
+            continue
+        if isinstance(got, np.ndarray):
+            got = got.tolist()
+        if isinstance(got, dict):
+            raise ExerciseFailure(f"{where} you returned a dict; return a list inv with inv[a] the inverse of a")
+        if not isinstance(got, (list, tuple)) or not all(_is_label(x) for x in got):
+            raise ExerciseFailure(f"{where} you returned {_returned(got)}; return a list of {n} labels, or None")
+        got = [int(x) for x in got]
+        if expected is None:
+            a = next(a for a in range(n) if not any(t[a][b] == e and t[b][a] == e for b in range(n)))
+            raise ExerciseFailure(f"{where} you returned {got}, but {_why_no_inverse(t, e, a)}; return None")
+        if len(got) != n:
+            raise ExerciseFailure(f"{where} you returned a list of length {len(got)}, but there are {n} elements")
+        for a, b in enumerate(got):
+            if not 0 <= b < n:
+                raise ExerciseFailure(f"{where} you returned inv[{a}] = {b}, but the labels are 0..{n - 1}")
+            if t[a][b] != e or t[b][a] != e:
+                products = f"{a}·{a} = {t[a][a]}" if a == b else f"{a}·{b} = {t[a][b]} and {b}·{a} = {t[b][a]}"
+                raise ExerciseFailure(
+                    f"{where} you returned inv[{a}] = {b}, but {products} "
+                    f"({'it must be' if a == b else 'both must be'} {e}); the inverse of {a} is {expected[a]}"
+                )
+    return f"all {len(cases)} tables answered correctly"
+
+
+# ---------------------------------------------------------------------- 1.5
+class _ProductAndIdentityOnly:
+    """A view of a group that offers only ``product`` and ``identity`` and counts products."""
+
+    def __init__(self, G: FiniteGroup, g: Any) -> None:
+        self._G = G
+        self._g = g
+        self._limit = 4 * G.order + 10
+        self._calls = 0
+
+    @property
+    def identity(self) -> int:
+        return self._G.identity
+
+    def product(self, a: Any, b: Any, *more: Any) -> int:
+        self._calls += 1
+        if self._calls > self._limit:
+            raise ExerciseFailure(
+                f"for {self._G.name} and g={self._g!r} your code called G.product more than {self._limit} times "
+                f"without returning; an element's order is at most |G| = {self._G.order}, so the loop "
+                "probably never reaches the identity (G.product returns labels: compare with G.identity)"
+            )
+        return self._G.product(a, b, *more)
+
+    def __getattr__(self, name: str) -> Any:
+        raise ExerciseFailure(
+            f"use only G.product and G.identity in this exercise, but your code asked for G.{name}"
+        )
+
+    def __len__(self) -> int:
+        raise ExerciseFailure("use only G.product and G.identity in this exercise, but your code asked for len(G)")
+
+    def __repr__(self) -> str:
+        return f"<{self._G.name}: only product and identity>"
+
+
+@checker("Exercise 1.5")
+def check_element_order(element_order: Callable[[Any, Any], int]) -> str:
+    """Check ``element_order(G, g)``: the least k ≥ 1 with gᵏ = e, using only ``G.product``/``G.identity``.
+
+    Explained in Chapter 1 exercises, *Exercise 1.5 · Element orders*.
+    """
+    D4 = dihedral(4)
+    cases: list[tuple[FiniteGroup, Any]] = [(cyclic(1), 0)]
+    cases += [(D4, g) for g in ("r s", "e", "r", "r^2")]
+    cases += [(cyclic(6), g) for g in range(6)]
+    cases += [(D4, g) for g in D4.elements]
+    cases += [(quaternion(), g) for g in ("i", "-1", "-k", "1")]
+    cases += [(G, g) for G in (symmetric(4), direct_product(cyclic(2), cyclic(4))) for g in G.elements]
+    for G, g in cases:
+        expected = G.element_order(g)
+        got = _call(element_order, f"for {G.name} and g={g!r}", _ProductAndIdentityOnly(G, g), g)
+        if not _is_label(got):
+            raise ExerciseFailure(f"for {G.name} and g={g!r} you returned {_returned(got)}; return an integer")
+        if int(got) != expected:
+            why = "the identity has order 1"
+            if expected > 1:
+                why = f"({G.element_name(g)})^{expected} = e and no smaller power is"
+            raise ExerciseFailure(f"for {G.name} and g={g!r} you returned {int(got)}, expected {expected} ({why})")
+    return f"{len(cases)} orders in {len({G.name for G, _ in cases})} groups agree with G.element_order"
+
+
+# ---------------------------------------------------------------------- 1.6
+def _units(n: int) -> tuple[list[int], Table]:
+    units = [k for k in range(1, n) if math.gcd(k, n) == 1]
+    index = {u: i for i, u in enumerate(units)}
+    return units, [[index[(u * v) % n] for v in units] for u in units]
+
+
+@checker("Exercise 1.6")
+def check_units_mod(units_mod: Callable[[int], FiniteGroup]) -> str:
+    """Check ``units_mod(n)``: the group Z_n^× of residues coprime to n under multiplication mod n,
+    labelled in increasing order and named ``"1"``, ``"3"``, …
+
+    Explained in Chapter 1 exercises, *Exercise 1.6 · The group of units*.
+    """
+    ns = (2, 3, 5, 8, 9, 10, 12, 15, 16, 21)
+    for n in ns:
+        units, table = _units(n)
+        G = _call(units_mod, f"for n = {n}", n)
+        if not isinstance(G, FiniteGroup):
+            raise ExerciseFailure(
+                f"units_mod({n}) returned {_returned(G) if G is None else type(G).__name__}; "
+                "return a FiniteGroup, e.g. gt.FiniteGroup.from_table(table, names)"
+            )
+        names = [str(u) for u in units]
+        if G.names != names:
+            raise ExerciseFailure(
+                f"for n = {n} the element names are {G.names}, expected {names} "
+                f"(the residues 1 ≤ k < {n} with gcd(k, {n}) = 1, in increasing order)"
+            )
+        mine = G.table.tolist()
+        for i, u in enumerate(units):
+            for j, v in enumerate(units):
+                if mine[i][j] != table[i][j]:
+                    k = table[i][j]
+                    raise ExerciseFailure(
+                        f"for n = {n}: {u}·{v} = {u * v} ≡ {units[k]} (mod {n}), which is label {k}, "
+                        f"but your table[{i}][{j}] is {mine[i][j]} (the element {G.names[mine[i][j]]!r})"
+                    )
+    return f"Z_n^× is right for n = {', '.join(map(str, ns))}"
+
+
+# ---------------------------------------------------------------------- 1.7
+@checker("Exercise 1.7")
+def check_is_cyclic(is_cyclic: Callable[[FiniteGroup], bool]) -> str:
+    """Check ``is_cyclic(G)``: True exactly when one element generates G (has order |G|).
+
+    Explained in Chapter 1 exercises, *Exercise 1.7 · Which groups are cyclic?*
+    """
+    shuffled = _relabel(cyclic(6).table, [0, 2, 4, 1, 3, 5])  # label 1 is now 2 ∈ Z6, of order 3
+    groups = [
+        cyclic(1),
+        klein_four(),
+        cyclic(7),
+        direct_product(cyclic(2), cyclic(3)),
+        direct_product(cyclic(2), cyclic(4)),
+        dihedral(3),
+        dihedral(1),
+        quaternion(),
+        FiniteGroup.from_table(shuffled, ["e", "a", "b", "c", "d", "f"], name="a relabelled Z6"),
+        symmetric(3),
+    ]
+    for n in (8, 9, 15, 18):
+        units, table = _units(n)
+        groups.append(FiniteGroup.from_table(table, [str(u) for u in units], name=f"Z_{n}^×"))
+    for G in groups:
+        orders = G.element_orders()
+        expected = bool((orders == G.order).any())
+        got = _as_bool(_call(is_cyclic, f"for {G.name}", G), G.name)
+        if got and not expected:
+            shown = dict(zip(G.names, orders.tolist()))
+            raise ExerciseFailure(
+                f"for {G.name} you returned True, but no element has order |G| = {G.order}: "
+                f"the orders are {shown}"
+            )
+        if expected and not got:
+            g = int(np.flatnonzero(orders == G.order)[0])
+            raise ExerciseFailure(
+                f"for {G.name} you returned False, but the element {G.names[g]!r} has order {G.order} = |G|, "
+                "so its powers are all of G"
+            )
+    return f"all {len(groups)} groups classified correctly"
+
+
+# ---------------------------------------------------------------------- 1.8, 1.9
+def _as_input(x: Any, d: int, dtype: Any, who: str, where: str) -> Any:
+    import torch
+
+    try:
+        t = torch.as_tensor(x.detach() if isinstance(x, torch.Tensor) else x, dtype=dtype).cpu()
+    except Exception:
+        raise ExerciseFailure(f"{where}: {who} is {_returned(x)}, which is not a tensor of numbers") from None
+    if t.numel() != d or t.dim() > 2 or (t.dim() == 2 and t.shape[0] != 1):
+        raise ExerciseFailure(
+            f"{where}: {who} has shape {tuple(t.shape)}, but the model takes vectors of shape ({d},)"
+        )
+    if not torch.isfinite(t).all():
+        raise ExerciseFailure(f"{where}: {who} contains inf or nan")
+    return t.reshape(1, d)
+
+
+def _check_collision(model: Any, answer: Any, where: str, scale_of: Callable[[float], float]) -> None:
+    """Verify that ``answer`` is a pair of clearly different inputs with (numerically) equal outputs."""
+    import torch
+
+    first = next(m for m in model.modules() if isinstance(m, torch.nn.Linear))
+    d, dtype = first.in_features, first.weight.dtype
+    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+        raise ExerciseFailure(f"{where} you returned {_returned(answer)}; return a pair (x, x_prime) of inputs")
+    x = _as_input(answer[0], d, dtype, "x", where)
+    y = _as_input(answer[1], d, dtype, "x_prime", where)
+    size = max(1.0, float(x.norm()), float(y.norm()))
+    gap = float((x - y).norm())
+    if gap <= 1e-2 * size:
+        raise ExerciseFailure(
+            f"{where} your x and x_prime are (almost) the same input: ‖x − x_prime‖ = {gap:.2g}; "
+            "a witness needs two clearly different inputs (‖x − x_prime‖ > 0.01·max(1, ‖x‖, ‖x_prime‖))"
+        )
+    with torch.no_grad():
+        fx, fy = model(x), model(y)
+    diff = float((fx - fy).abs().max())
+    tol = 1e-5 * scale_of(size)
+    if not diff <= tol:
+        raise ExerciseFailure(
+            f"{where} your inputs give different outputs: the largest entry of |model(x) − model(x_prime)| "
+            f"is {diff:.3g}, but they must agree within {tol:.2g}"
+        )
+
+
+def _seeded(seed: int, build: Callable[[], Any]) -> Any:
+    """Build a model from ``seed`` without touching the caller's random state."""
+    import torch
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build()
+
+
+def _linear_cases() -> list[tuple[Any, str]]:
+    import torch
+
+    def low_rank(d_in: int, d_out: int, rank: int, bias: bool) -> Any:
+        layer = torch.nn.Linear(d_in, d_out, bias=bias)
+        with torch.no_grad():
+            layer.weight.copy_(torch.randn(d_out, rank) @ torch.randn(rank, d_in))
+        return layer
+
+    def zero_column() -> Any:
+        layer = torch.nn.Linear(3, 3)
+        with torch.no_grad():
+            layer.weight[:, 1] = 0.0
+        return layer
+
+    cases = [
+        _seeded(1, lambda: low_rank(4, 4, 2, True)),
+        _seeded(2, lambda: torch.nn.Linear(6, 3)),  # more inputs than outputs
+        _seeded(3, zero_column),
+        _seeded(4, lambda: low_rank(5, 5, 1, False)),
+        _seeded(5, lambda: low_rank(3, 8, 2, True)),  # tall but rank 2
+    ]
+    out = []
+    for layer in cases:
+        rank = int(torch.linalg.matrix_rank(layer.weight.detach()))
+        bias = "" if layer.bias is not None else ", no bias"
+        out.append((layer, f"Linear({layer.in_features} → {layer.out_features}) of rank {rank}{bias}"))
+    return out
+
+
+@checker("Exercise 1.8")
+def check_linear_collision(linear_collision: Callable[[Any], Any]) -> str:
+    """Check ``linear_collision(layer)``: two different inputs that a rank-deficient
+    ``torch.nn.Linear`` maps to the same output — the witness that it has no inverse.
+
+    Explained in Chapter 1 exercises, *Exercise 1.8 · A layer with no inverse*.
+    """
+    import torch
+
+    cases = _linear_cases()
+    for layer, what in cases:
+        norm = float(torch.linalg.matrix_norm(layer.weight.detach(), ord=2))
+        b = float(layer.bias.detach().norm()) if layer.bias is not None else 0.0
+        answer = _call(linear_collision, f"for {what}", layer)
+        _check_collision(layer, answer, f"for {what}", lambda size: 1.0 + norm * size + b)
+    return f"collisions found for all {len(cases)} layers"
+
+
+def _relu_cases() -> list[tuple[Any, str]]:
+    import torch
+
+    def mlp(widths: Sequence[int]) -> Any:
+        layers: list[Any] = []
+        for k in range(len(widths) - 1):
+            layers += [torch.nn.Linear(widths[k], widths[k + 1]), torch.nn.ReLU()]
+        return torch.nn.Sequential(*layers[:-1])
+
+    out = []
+    for seed, widths in ((6, (3, 3, 3)), (7, (4, 4, 4, 4)), (8, (2, 2, 2)), (9, (5, 5, 3))):
+        model = _seeded(seed, lambda: mlp(widths))
+        shape = " → ".join(map(str, widths))
+        out.append((model, f"the ReLU network {shape} (its first weight matrix is invertible)"))
+    return out
+
+
+@checker("Exercise 1.9")
+def check_relu_collision(relu_collision: Callable[[Any], Any]) -> str:
+    """Check ``relu_collision(model)``: two different inputs with equal outputs for a ReLU
+    network ``nn.Sequential(Linear, ReLU, Linear, …)`` whose square weight matrices are invertible.
+
+    Explained in Chapter 1 exercises, *Exercise 1.9 · Invertible weights are not enough*.
+    """
+    import torch
+
+    cases = _relu_cases()
+    for model, what in cases:
+        norms = [
+            float(torch.linalg.matrix_norm(m.weight.detach(), ord=2)) + float(m.bias.detach().norm())
+            for m in model.modules()
+            if isinstance(m, torch.nn.Linear)
+        ]
+        scale = math.prod(1.0 + n for n in norms)
+        answer = _call(relu_collision, f"for {what}", model)
+        _check_collision(model, answer, f"for {what}", lambda size: scale * size)
+    return f"collisions found for all {len(cases)} networks"

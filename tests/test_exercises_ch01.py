@@ -1,0 +1,525 @@
+"""The Chapter 1 checkers accept the solutions and reject planted wrong answers.
+
+The solutions are taken from their single source, the solution notebook: the
+cells that define the learner's functions (those with ``# BEGIN SOLUTION``)
+are executed after the notebook's imports.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+
+import nbformat
+import numpy as np
+import pytest
+import torch
+
+import grouptools as gt
+from grouptools.exercises import Feedback, ch01
+from grouptools.notebooks import ROOT
+
+SOLUTION = ROOT / "exercises" / "solutions" / "01_groups_exercises.ipynb"
+CHECK_CALL = re.compile(r"^ch01\.(check_\w+)\((\w+)\)\s*$")
+
+
+def _code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code" and "colab-setup" not in c.metadata.get("tags", [])]
+
+
+@pytest.fixture(scope="module")
+def notebook():
+    return nbformat.read(SOLUTION, as_version=4)
+
+
+@pytest.fixture(scope="module")
+def solutions(notebook):
+    """The learner functions as the solution notebook defines them (name → function)."""
+    namespace: dict = {}
+    for cell in _code_cells(notebook):
+        lines = [line for line in cell.source.split("\n") if line.strip()]
+        is_imports = lines and all(line.startswith(("import ", "from ")) for line in lines)
+        if is_imports or "# BEGIN SOLUTION" in cell.source:
+            exec(compile(cell.source, str(SOLUTION), "exec"), namespace)
+    return namespace
+
+
+def check_calls(nb) -> list[tuple[str, str]]:
+    """(checker name, function name) for every check cell, in notebook order."""
+    calls = []
+    for cell in _code_cells(nb):
+        last = cell.source.strip().split("\n")[-1]
+        m = CHECK_CALL.match(last)
+        if m and m.group(2) != "always_true":
+            calls.append((m.group(1), m.group(2)))
+    return calls
+
+
+def run(checker_name: str, answer) -> Feedback:
+    result = getattr(ch01, checker_name)(answer)
+    assert isinstance(result, Feedback)
+    return result
+
+
+def assert_fails(checker_name: str, answer, *fragments: str) -> None:
+    result = run(checker_name, answer)
+    assert result.status == "failed", str(result)
+    for fragment in fragments:
+        assert fragment in result.message, f"{fragment!r} not in {result.message!r}"
+
+
+# ---------------------------------------------------------------------- the notebook and the checkers
+def test_every_exercise_has_a_checker_and_the_solution_passes(notebook, solutions):
+    calls = check_calls(notebook)
+    assert len(calls) >= 6
+    assert sorted(name for name, _ in calls) == sorted(ch01.__all__)
+    for checker_name, function_name in calls:
+        result = run(checker_name, solutions[function_name])
+        assert result.status == "passed", str(result)
+        assert str(result).startswith("✅ Exercise 1.")
+
+
+def test_check_cells_follow_their_exercise_boxes(notebook, solutions):
+    """The number in each exercise box's title is the number the checker below it reports."""
+    current = None
+    seen = []
+    for cell in notebook.cells:
+        m = re.match(r"```\{exercise-start\}\s+(\d+\.\d+)\b", cell.source)
+        if cell.cell_type == "markdown" and m:
+            current = m.group(1)
+        last = cell.source.strip().split("\n")[-1] if cell.cell_type == "code" else ""
+        call = CHECK_CALL.match(last)
+        if call and call.group(2) != "always_true":
+            result = run(call.group(1), solutions[call.group(2)])
+            assert result.exercise == f"Exercise {current}"
+            seen.append(current)
+    assert seen == [f"1.{k}" for k in range(1, len(seen) + 1)]
+
+
+def _stub(*args):
+    raise NotImplementedError("replace this line with your solution")
+
+
+def _crash(*args):
+    raise ValueError("boom")
+
+
+@pytest.mark.parametrize("checker_name", ch01.__all__)
+def test_a_stub_is_not_attempted(checker_name):
+    result = run(checker_name, _stub)
+    assert result.status == "not attempted"
+    assert str(result).startswith("⏳ Exercise 1.")
+
+
+@pytest.mark.parametrize("checker_name", ch01.__all__)
+def test_a_crash_is_reported_not_raised(checker_name):
+    result = run(checker_name, _crash)
+    assert result.status == "failed"
+    assert "your code raised ValueError: boom" in result.message
+    assert result.message.startswith("for ")  # names the input it crashed on
+    assert 'raise ValueError("boom")' in result.message  # the learner's line
+
+
+@pytest.mark.parametrize("checker_name", ch01.__all__)
+@pytest.mark.parametrize(
+    "constant",
+    [None, True, False, 0, 1, 2, (0, 0, 1), [0, 1], "e"],
+    ids=lambda c: repr(c),
+)
+def test_a_constant_answer_never_passes(checker_name, constant):
+    result = run(checker_name, lambda *args: constant)
+    assert result.status == "failed", str(result)
+
+
+@pytest.mark.parametrize("checker_name", ch01.__all__)
+def test_passing_something_that_is_not_a_function_is_explained(checker_name):
+    result = run(checker_name, None)
+    assert result.status == "failed"
+    assert "pass your function itself" in result.message
+
+
+def test_a_checker_survives_a_recursion_error():
+    def forever(table):
+        return forever(table)
+
+    result = ch01.check_is_latin_square(forever)
+    assert result.status == "failed" and "RecursionError" in result.message
+
+
+# ---------------------------------------------------------------------- 1.1
+def test_latin_square_wrong_answers():
+    def rows_only(table):
+        n = len(table)
+        return all(sorted(row) == list(range(n)) for row in table)
+
+    def distinct_entries(table):  # forgets that the labels must be 0..n-1
+        n = len(table)
+        return all(len(set(row)) == n for row in table) and all(len({r[j] for r in table}) == n for j in range(n))
+
+    def sums(table):
+        n = len(table)
+        s = n * (n - 1) // 2
+        return all(sum(r) == s for r in table) and all(sum(r[j] for r in table) == s for j in range(n))
+
+    def group_tables_only(table):
+        try:
+            gt.check_group_table(table)
+        except gt.NotAGroupError:
+            return False
+        return True
+
+    def no_return(table):
+        sorted(table[0])
+
+    assert_fails("check_is_latin_square", lambda t: True, "[[0, 1], [1, 1]] you returned True", "repeats 1")
+    assert_fails("check_is_latin_square", rows_only, "[[0, 1], [0, 1]] you returned True", "column 0 is [0, 0]")
+    assert_fails(
+        "check_is_latin_square",
+        distinct_entries,
+        "[[0, 2], [2, 0]] you returned True",
+        "row 0 is [0, 2]: it contains 2 (not a label 0..1) and misses 1",
+    )
+    assert_fails("check_is_latin_square", sums, "[[1, 1, 1], [1, 1, 1], [1, 1, 1]] you returned True", "misses 0, 2")
+    assert_fails(
+        "check_is_latin_square",
+        group_tables_only,
+        "[[0, 2, 1], [1, 0, 2], [2, 1, 0]] you returned False",
+        "it is a Latin square",
+    )
+    assert_fails("check_is_latin_square", no_return, "you returned None (did you forget `return`?)")
+
+
+def test_latin_square_may_modify_its_input(solutions):
+    def sorts_in_place(table):
+        n = len(table)
+        for row in table:
+            row.sort()
+        return solutions["is_latin_square"](table) and n > 0
+
+    # each call gets its own copy of the table, so the verdict and the quoted table are unaffected
+    assert_fails("check_is_latin_square", sorts_in_place, "you returned False, but it is a Latin square")
+
+
+# ---------------------------------------------------------------------- 1.2
+def test_nonassociative_triple_wrong_answers():
+    def colex(table):  # loops in the wrong order
+        n = len(table)
+        for c, b, a in itertools.product(range(n), repeat=3):
+            if table[table[a][b]][c] != table[a][table[b][c]]:
+                return (a, b, c)
+        return None
+
+    def off_by_one(table):
+        n = len(table)
+        for a, b, c in itertools.product(range(n - 1), repeat=3):
+            if table[table[a][b]][c] != table[a][table[b][c]]:
+                return (a, b, c)
+        return None
+
+    def commutativity(table):
+        n = len(table)
+        for a, b in itertools.product(range(n), repeat=2):
+            if table[a][b] != table[b][a]:
+                return (a, b, 0)
+        return None
+
+    def all_triples(table):
+        n = len(table)
+        triples = itertools.product(range(n), repeat=3)
+        return [(a, b, c) for a, b, c in triples if table[table[a][b]][c] != table[a][table[b][c]]] or None
+
+    name = "check_first_nonassociative_triple"
+    assert_fails(
+        name,
+        lambda t: None,
+        "[[0, 2, 1], [1, 0, 2], [2, 1, 0]] you returned None",
+        "(a, b, c) = (0, 0, 1)",
+        "(0·0)·1 = 0·1 = 2 and 0·(0·1) = 0·2 = 1",
+    )
+    assert_fails(
+        name,
+        colex,
+        "rock–paper–scissors",
+        "you returned (2, 1, 0), which is non-associative, but (0, 1, 2) comes earlier",
+    )
+    assert_fails(
+        name,
+        off_by_one,
+        "rock–paper–scissors",
+        "you returned None, but it is not associative: for (a, b, c) = (0, 1, 2)",
+    )
+    assert_fails(
+        name,
+        commutativity,
+        "you returned (0, 1, 0), but that triple is associative",
+        "The first non-associative triple is (0, 0, 1)",
+    )
+    assert_fails(name, all_triples, "return a tuple (a, b, c) of three labels, or None")
+    assert_fails(name, lambda t: (0, 0, 0), "Z4 you returned (0, 0, 0), but the table is associative", "return None")
+
+
+# ---------------------------------------------------------------------- 1.3
+def test_find_identity_wrong_answers():
+    def row_only(table):
+        n = len(table)
+        return next((e for e in range(n) if list(table[e]) == list(range(n))), None)
+
+    def column_only(table):
+        n = len(table)
+        return next((e for e in range(n) if [table[x][e] for x in range(n)] == list(range(n))), None)
+
+    name = "check_find_identity"
+    assert_fails(
+        name,
+        row_only,
+        "[[0, 1], [0, 1]] of a·b = b you returned 0",
+        "1·0 = 0, not 1",
+        "it has no identity, return None",
+    )
+    assert_fails(name, column_only, "[[0, 0], [1, 1]] of a·b = a you returned 0", "0·1 = 0, not 1")
+    assert_fails(name, lambda t: 0, "relabelled Cayley table of D3 (6×6) you returned 0", "the identity is 2")
+    assert_fails(
+        name,
+        lambda t: None,
+        "for the table [[0]] you returned None, but 0 is an identity: row 0 and column 0 both read [0]",
+    )
+    assert_fails(name, lambda t: "e", "you returned 'e'; return a label 0..0 or None")
+
+
+# ---------------------------------------------------------------------- 1.4
+def test_inverses_wrong_answers():
+    def right_inverse_only(table, e):
+        n = len(table)
+        inv = []
+        for a in range(n):
+            found = [b for b in range(n) if table[a][b] == e]
+            if not found:
+                return None
+            inv.append(found[0])
+        return inv
+
+    def identity_is_zero(table, e):
+        n = len(table)
+        return [next((b for b in range(n) if table[a][b] == 0 == table[b][a]), 0) for a in range(n)]
+
+    def crashes_without_zero(table, e):
+        n = len(table)
+        return [next(b for b in range(n) if table[a][b] == 0 == table[b][a]) for a in range(n)]
+
+    def as_dict(table, e):
+        n = len(table)
+        return {a: b for a in range(n) for b in range(n) if table[a][b] == e == table[b][a]}
+
+    name = "check_inverses"
+    assert_fails(
+        name,
+        right_inverse_only,
+        "[[0, 1, 2], [1, 2, 0], [2, 1, 0]] with identity e = 0 you returned [0, 2, 2]",
+        "element 1 has no inverse: 1·2 = 0 but 2·1 = 1",
+        "return None",
+    )
+    assert_fails(
+        name,
+        identity_is_zero,
+        "relabelled Cayley table of D3 (identity 2) with identity e = 2",
+        "(both must be 2)",
+    )
+    assert_fails(name, as_dict, "you returned a dict")
+    assert_fails(
+        name,
+        crashes_without_zero,
+        "(identity 2) with identity e = 2 your code raised StopIteration (at `return [next(",
+    )
+    assert_fails(
+        name,
+        lambda t,
+        e: list(range(len(t))),
+        "Z6 with identity e = 0 you returned inv[1] = 1, but 1·1 = 2 (it must be 0); the inverse of 1 is 5",
+    )
+    assert_fails(
+        name,
+        lambda t,
+        e: None if len(t) > 1 else [0],
+        "Z6 with identity e = 0 you returned None, but every element has an inverse: [0, 5, 4, 3, 2, 1]",
+    )
+
+
+# ---------------------------------------------------------------------- 1.5
+def test_element_order_wrong_answers():
+    def uses_the_library(G, g):
+        return G.element_order(g)
+
+    def compares_g_itself(G, g):
+        x, k = g, 1
+        while x != G.identity:
+            x, k = G.product(x, g), k + 1
+        return k
+
+    def by_squaring(G, g):  # never reaches e for elements of odd order > 1
+        x, k = G.product(G.identity, g), 1
+        while x != G.identity:
+            x, k = G.product(x, x), 2 * k
+        return k
+
+    def one_too_many(G, g):
+        x, k = G.product(G.identity, g), 1
+        while x != G.identity:
+            x, k = G.product(x, g), k + 1
+        return k + 1
+
+    name = "check_element_order"
+    assert_fails(name, uses_the_library, "use only G.product and G.identity", "G.element_order")
+    assert_fails(name, lambda G, g: len(G), "use only G.product and G.identity", "len(G)")
+    assert_fails(name, compares_g_itself, "for D4 and g='e' you returned 2, expected 1")
+    assert_fails(name, by_squaring, "for Z6 and g=1 your code called G.product more than 34 times")
+    assert_fails(name, one_too_many, "for Z1 and g=0 you returned 2, expected 1")
+    assert_fails(name, lambda G, g: 2.0, "you returned 2.0; return an integer")
+
+
+def test_element_order_reports_the_expected_power():
+    def lies_for_reflections(G, g):
+        return 4 if G.product(g, g) == G.identity and G.product(G.identity, g) != G.identity else 1
+
+    assert_fails(
+        "check_element_order",
+        lies_for_reflections,
+        "for D4 and g='r s' you returned 4, expected 2",
+        "(r s)^2 = e",
+    )
+
+
+# ---------------------------------------------------------------------- 1.6
+def _units(n):
+    return [k for k in range(1, n) if math.gcd(k, n) == 1]
+
+
+def test_units_mod_wrong_answers():
+    def table_and_names(n):
+        units = _units(n)
+        pos = {u: i for i, u in enumerate(units)}
+        return [[pos[u * v % n] for v in units] for u in units], [str(u) for u in units]
+
+    def values_not_labels(n):
+        units = _units(n)
+        return gt.FiniteGroup.from_table([[u * v % n for v in units] for u in units], [str(u) for u in units])
+
+    def cyclic_instead(n):
+        units = _units(n)
+        return gt.FiniteGroup.from_table(gt.cyclic(len(units)).table, [str(u) for u in units])
+
+    def labels_as_names(n):
+        units = _units(n)
+        pos = {u: i for i, u in enumerate(units)}
+        return gt.FiniteGroup.from_table([[pos[u * v % n] for v in units] for u in units])
+
+    def decreasing(n):
+        units = _units(n)[::-1]
+        pos = {u: i for i, u in enumerate(units)}
+        return gt.FiniteGroup.from_table([[pos[u * v % n] for v in units] for u in units], [str(u) for u in units])
+
+    name = "check_units_mod"
+    assert_fails(name, table_and_names, "units_mod(2) returned tuple; return a FiniteGroup")
+    assert_fails(name, values_not_labels, "your code raised NotAGroupError", "not closed")
+    assert_fails(
+        name,
+        cyclic_instead,
+        "for n = 5: 2·2 = 4 ≡ 4 (mod 5), which is label 3, but your table[1][1] is 2 (the element '3')",
+    )
+    assert_fails(name, labels_as_names, "for n = 2 the element names are ['0'], expected ['1']")
+    assert_fails(name, decreasing, "for n = 3 the element names are ['2', '1'], expected ['1', '2']")
+
+
+# ---------------------------------------------------------------------- 1.7
+def test_is_cyclic_wrong_answers():
+    def label_one_generates(G):
+        return G.order == 1 or G.element_order(1) == G.order
+
+    def prime_order(G):
+        return G.order > 1 and all(G.order % p for p in range(2, G.order))
+
+    name = "check_is_cyclic"
+    assert_fails(name, lambda G: G.is_abelian(), "for V4 you returned True, but no element has order |G| = 4", "'a': 2")
+    assert_fails(name, label_one_generates, "for Z2×Z3 you returned False, but the element '(1, 1)' has order 6 = |G|")
+    assert_fails(name, prime_order, "for Z1 you returned False, but the element '0' has order 1 = |G|")
+    assert_fails(name, lambda G: 1, "for Z1 you returned 1; return True or False")
+
+
+def test_is_cyclic_accepts_numpy_booleans():
+    assert run("check_is_cyclic", lambda G: (G.element_orders() == G.order).any()).passed
+
+
+# ---------------------------------------------------------------------- 1.8
+def test_linear_collision_wrong_answers():
+    def same_input(layer):
+        x = torch.ones(layer.in_features)
+        return x, x.clone()
+
+    def tiny_step(layer):
+        x = torch.ones(layer.in_features)
+        return x, x + 1e-6
+
+    def random_pair(layer):
+        return torch.zeros(layer.in_features), torch.ones(layer.in_features)
+
+    def left_null_vector(layer):  # u with uᵀW = 0 instead of v with Wv = 0
+        _, _, Vh = torch.linalg.svd(layer.weight.detach().T)
+        return torch.zeros(layer.in_features), Vh[-1]
+
+    name = "check_linear_collision"
+    assert_fails(name, same_input, "for Linear(4 → 4) of rank 2", "(almost) the same input")
+    assert_fails(name, tiny_step, "(almost) the same input")
+    assert_fails(name, random_pair, "for Linear(4 → 4) of rank 2 your inputs give different outputs")
+    assert_fails(name, left_null_vector, "your inputs give different outputs")
+    assert_fails(name, lambda layer: torch.zeros(layer.in_features), "return a pair (x, x_prime)")
+    assert_fails(
+        name,
+        lambda layer: (torch.zeros(3), torch.ones(3)),
+        "x has shape (3,), but the model takes vectors of shape (4,)",
+    )
+    assert_fails(name, lambda layer: (torch.zeros(4), torch.full((4,), float("nan"))), "x_prime contains inf or nan")
+
+
+def test_linear_collision_accepts_numpy_and_batched_inputs(solutions):
+    def as_numpy(layer):
+        x, y = solutions["linear_collision"](layer)
+        return x.numpy().astype(np.float64), y[None, :]
+
+    assert run("check_linear_collision", as_numpy).passed
+
+
+def test_collision_checkers_leave_the_random_state_alone(solutions):
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    ch01.check_linear_collision(solutions["linear_collision"])
+    ch01.check_relu_collision(solutions["relu_collision"])
+    assert torch.equal(torch.rand(3), expected)
+
+
+# ---------------------------------------------------------------------- 1.9
+def test_relu_collision_wrong_answers(solutions):
+    def null_vector_of_first_layer(model):  # the 1.8 answer: W₁ is invertible, so it fails (except by luck)
+        return solutions["linear_collision"](model[0])
+
+    def same_point(model):
+        W, b = model[0].weight.detach(), model[0].bias.detach()
+        x = torch.linalg.solve(W, -1.0 - b)
+        return x, x + 1e-7
+
+    name = "check_relu_collision"
+    assert_fails(
+        name,
+        null_vector_of_first_layer,
+        "for the ReLU network 4 → 4 → 4 → 4",
+        "your inputs give different outputs",
+    )
+    assert_fails(name, same_point, "(almost) the same input")
+    assert_fails(name, lambda m: (torch.zeros(3), torch.ones(3)), "your inputs give different outputs")
+
+
+def test_relu_cases_have_invertible_first_layers():
+    for model, _ in ch01._relu_cases():
+        W = model[0].weight.detach()
+        assert W.shape[0] == W.shape[1]
+        assert torch.linalg.cond(W) < 1e3
