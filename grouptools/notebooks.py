@@ -14,7 +14,9 @@ The learner's version in ``exercises/`` is generated from it:
 
 * code between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` becomes
   ``raise NotImplementedError(...)`` at the same indentation;
-* cells tagged ``solution-only`` are dropped;
+* cells tagged ``solution-only`` are dropped, and so is the note tagged
+  ``learner-link`` that ``sync`` puts under a solution notebook's title (it
+  links to the learner's version in Colab, built from the repository URL);
 * markdown cells that only open or close a solution
   (```` ```{solution-start} ```` / ```` ```{solution-end} ````) are dropped;
 * exercise boxes become plain Markdown that JupyterLab renders: the fence
@@ -48,6 +50,7 @@ __all__ = [
 
 ROOT = Path(__file__).resolve().parent.parent
 SETUP_TAG = "colab-setup"
+LINK_TAG = "learner-link"
 _BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION\s*$")
 _END = re.compile(r"^[ \t]*# END SOLUTION\s*$")
 _GATE = re.compile(r"^\s*```\{solution-(start|end)\}")
@@ -131,7 +134,7 @@ def learner_version(solution: nbformat.NotebookNode, where: str = "notebook") ->
     cells = []
     for k, cell in enumerate(nb.cells):
         tags = cell.get("metadata", {}).get("tags", [])
-        if "solution-only" in tags:
+        if "solution-only" in tags or LINK_TAG in tags:
             continue
         if cell.cell_type == "markdown" and all(
             _GATE.match(line) or not line.strip() or line.strip() == "```" or line.strip().startswith(":")
@@ -171,6 +174,35 @@ def _same_sources(a: nbformat.NotebookNode, b: nbformat.NotebookNode) -> bool:
     return key(a) == key(b)
 
 
+def learner_link_source(url: str, learner: str) -> str:
+    """The note at the top of a solution notebook that points to the learner's version."""
+    colab = url.replace("https://github.com/", "https://colab.research.google.com/github/")
+    return (
+        "**Work these exercises in the version without solutions**, "
+        f"`{learner}`: [open it in Colab]({colab}/blob/main/{learner}) or in JupyterLab "
+        "(see {doc}`/chapters/00_setup`). This page shows the solutions in dropdowns; try first."
+    )
+
+
+def _check_learner_link(nb: nbformat.NotebookNode, path: Path, root: Path, fix: bool) -> list[str]:
+    rel = path.relative_to(root)
+    wanted = learner_link_source(repository_url(root), _learner_path(path).relative_to(root).as_posix())
+    cells = [c for c in nb.cells if LINK_TAG in c.get("metadata", {}).get("tags", [])]
+    if cells and cells[0].source == wanted:
+        return []
+    if cells:
+        message = f"{rel}: the link to the learner's version is out of date"
+        if fix:
+            cells[0].source = wanted
+    else:
+        message = f"{rel}: no markdown cell tagged '{LINK_TAG}' (sync adds one after the title)"
+        if fix:
+            nb.cells.insert(1, nbformat.v4.new_markdown_cell(wanted, metadata={"tags": [LINK_TAG]}))
+    if fix:
+        nbformat.write(nb, path)
+    return [message]
+
+
 def _problems(root: Path, fix: bool) -> list[str]:
     problems = []
     setup = colab_setup_source(repository_url(root))
@@ -185,6 +217,8 @@ def _problems(root: Path, fix: bool) -> list[str]:
             if fix:
                 first_code.source = setup
                 nbformat.write(nb, path)
+        if path.parent.name == "solutions":
+            problems += _check_learner_link(nb, path, root, fix)
     for path in sorted((root / "exercises" / "solutions").glob("*.ipynb")):
         solution = nbformat.read(path, as_version=4)
         target = _learner_path(path)

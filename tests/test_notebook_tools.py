@@ -173,10 +173,15 @@ def test_sync_fixes_setup_cells_and_generates_learners_then_check_is_clean(tmp_p
     assert "exercises/01_x.ipynb: missing (generate it from exercises/solutions/01_x.ipynb)" in problems
     notebooks.sync(tmp_path)
     assert notebooks.check(tmp_path) == []
-    setup = nbformat.read(solution_path, as_version=4).cells[1].source
+    solution = nbformat.read(solution_path, as_version=4)
+    setup = next(c for c in solution.cells if "colab-setup" in c.metadata.get("tags", [])).source
     assert setup == colab_setup_source("https://example.org/course")
+    # the note under the title links to the learner's version; the learner's version drops it
+    assert "learner-link" in solution.cells[1].metadata["tags"]
+    assert "https://example.org/course/blob/main/exercises/01_x.ipynb" in solution.cells[1].source
     learner = nbformat.read(tmp_path / "exercises" / "01_x.ipynb", as_version=4)
     assert learner.cells[1].source == setup
+    assert not any("learner-link" in c.metadata.get("tags", []) for c in learner.cells)
 
 
 def test_check_notices_a_learner_notebook_that_drifted(tmp_path):
