@@ -8,7 +8,7 @@ Every public function says in its docstring which chapter explains it.
 (8, 'r s')
 """
 
-from .errors import NotAGroupError
+from .errors import NotAGroupError, NotAHomomorphismError, NotAnActionError, NotASubgroupError, NotNormalError
 from .groups import FiniteGroup, check_group_table
 from .named import (
     alternating,
@@ -25,7 +25,18 @@ from .runtime import choose_config, get_device, seed_everything, setup
 
 # Modules used as namespaces (``gt.models.compose``, ``gt.plotting.plot_cayley_graph``)
 # are imported on first use, so ``import grouptools`` stays quick and does not load torch.
-_SUBMODULES = {"conjugacy", "exercises", "models", "notebooks", "plotting", "runtime"}
+_SUBMODULES = {
+    "actions",
+    "conjugacy",
+    "exercises",
+    "homomorphisms",
+    "models",
+    "notebooks",
+    "plotting",
+    "plotting_structure",
+    "runtime",
+    "subgroups",
+}
 
 
 def __getattr__(name: str):
@@ -37,6 +48,10 @@ def __getattr__(name: str):
 
 __all__ = [
     "NotAGroupError",
+    "NotASubgroupError",
+    "NotNormalError",
+    "NotAHomomorphismError",
+    "NotAnActionError",
     "FiniteGroup",
     "check_group_table",
     "cyclic",
