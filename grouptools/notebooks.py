@@ -5,6 +5,7 @@ Command line (run from the repository root)::
     python -m grouptools.notebooks sync     # rewrite set-up cells, regenerate learner notebooks
     python -m grouptools.notebooks check    # exit 1 if anything is out of date
     python -m grouptools.notebooks execute chapters/01_groups.ipynb …   # run in place, tidy metadata
+    python -m grouptools.notebooks stats    # notebooks, compared and ignored cells
 
 The repository URL lives in one place, ``_config.yml`` (``repository.url``);
 the book's launch buttons and every notebook's Colab set-up cell come from it.
@@ -38,6 +39,7 @@ import nbformat
 __all__ = [
     "ROOT",
     "execute",
+    "stats",
     "repository_url",
     "colab_setup_source",
     "learner_version",
@@ -267,14 +269,36 @@ def execute(path: Path, timeout: int = 600) -> None:
     nbformat.write(nb, path)
 
 
+def stats(root: Path = ROOT) -> dict[str, int]:
+    """How much nbval checks: notebooks, code cells whose outputs are compared, ignored cells."""
+    counts = {"notebooks": 0, "code cells": 0, "compared": 0, "ignored": 0, "skipped": 0}
+    for path in _notebooks(root):
+        counts["notebooks"] += 1
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "code" or not cell.source.strip():
+                continue
+            tags = cell.get("metadata", {}).get("tags", [])
+            counts["code cells"] += 1
+            if "nbval-skip" in tags:
+                counts["skipped"] += 1
+            elif "nbval-ignore-output" in tags:
+                counts["ignored"] += 1
+            else:
+                counts["compared"] += 1
+    return counts
+
+
 def _main(argv: list[str]) -> int:
+    if argv[1:] == ["stats"]:
+        print(", ".join(f"{k}: {v}" for k, v in stats().items()))
+        return 0
     if len(argv) > 2 and argv[1] == "execute":
         for name in argv[2:]:
             execute(Path(name))
             print(f"executed {name}")
         return 0
     if argv[1:] not in (["sync"], ["check"]):
-        print("usage: python -m grouptools.notebooks {sync|check|execute NOTEBOOK…}", file=sys.stderr)
+        print("usage: python -m grouptools.notebooks {sync|check|stats|execute NOTEBOOK…}", file=sys.stderr)
         return 2
     problems = sync() if argv[1] == "sync" else check()
     for p in problems:

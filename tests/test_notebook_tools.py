@@ -206,3 +206,23 @@ def test_the_repository_is_in_sync():
     Fix: ``python -m grouptools.notebooks sync``, then execute the regenerated notebooks.
     """
     assert notebooks.check() == []
+
+
+def test_stats_counts_compared_and_ignored_cells(tmp_path):
+    _mini_repository(tmp_path)
+    nb = new_notebook(
+        cells=[
+            new_code_cell("pass", metadata={"tags": ["colab-setup"]}),
+            new_code_cell("print(1)"),
+            new_code_cell("print(time.time())", metadata={"tags": ["nbval-ignore-output"]}),
+            new_code_cell("   "),
+        ]
+    )
+    nbformat.write(nb, tmp_path / "chapters" / "02_y.ipynb")
+    counts = notebooks.stats(tmp_path)
+    solution = [c for c in _solution_notebook().cells if c.cell_type == "code" and c.source.strip()]
+    solution_ignored = sum("nbval-ignore-output" in c.metadata.get("tags", []) for c in solution)
+    assert counts["notebooks"] == 2
+    assert counts["code cells"] == 3 + len(solution)
+    assert counts["ignored"] == 1 + solution_ignored
+    assert counts["compared"] == counts["code cells"] - counts["ignored"]
