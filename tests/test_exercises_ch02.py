@@ -1,0 +1,503 @@
+"""The Chapter 2 checkers accept the solutions and reject planted wrong answers.
+
+The solutions are taken from their single source, the solution notebook: the
+cells that define the learner's functions (those with ``# BEGIN SOLUTION``)
+are executed after the notebook's imports.
+"""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import numpy as np
+import pytest
+
+import grouptools as gt
+from grouptools import subgroups as sg
+from grouptools.conjugacy import centre, conjugacy_classes
+from grouptools.exercises import Feedback, ch02
+from grouptools.notebooks import ROOT
+
+SOLUTION = ROOT / "exercises" / "solutions" / "02_subgroups_exercises.ipynb"
+CHECK_CALL = re.compile(r"^ch02\.(check_\w+)\((\w+)\)\s*$")
+
+
+def _code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code" and "colab-setup" not in c.metadata.get("tags", [])]
+
+
+@pytest.fixture(scope="module")
+def notebook():
+    return nbformat.read(SOLUTION, as_version=4)
+
+
+@pytest.fixture(scope="module")
+def solutions(notebook):
+    """The learner functions as the solution notebook defines them (name → function)."""
+    namespace: dict = {}
+    for cell in _code_cells(notebook):
+        lines = [line for line in cell.source.split("\n") if line.strip()]
+        is_imports = lines and all(line.startswith(("import ", "from ")) for line in lines)
+        if is_imports or "# BEGIN SOLUTION" in cell.source:
+            exec(compile(cell.source, str(SOLUTION), "exec"), namespace)
+    return namespace
+
+
+def check_calls(nb) -> list[tuple[str, str]]:
+    """(checker name, function name) for every check cell, in notebook order."""
+    calls = []
+    for cell in _code_cells(nb):
+        m = CHECK_CALL.match(cell.source.strip().split("\n")[-1])
+        if m:
+            calls.append((m.group(1), m.group(2)))
+    return calls
+
+
+def run(checker_name: str, answer) -> Feedback:
+    result = getattr(ch02, checker_name)(answer)
+    assert isinstance(result, Feedback)
+    return result
+
+
+def assert_fails(checker_name: str, answer, *fragments: str) -> None:
+    result = run(checker_name, answer)
+    assert result.status == "failed", str(result)
+    for fragment in fragments:
+        assert fragment in result.message, f"{fragment!r} not in {result.message!r}"
+
+
+# ---------------------------------------------------------------------- the notebook and the checkers
+def test_every_exercise_has_a_checker_and_the_solution_passes(notebook, solutions):
+    calls = check_calls(notebook)
+    assert len(calls) >= 6
+    assert sorted(name for name, _ in calls) == sorted(ch02.__all__)
+    for checker_name, function_name in calls:
+        result = run(checker_name, solutions[function_name])
+        assert result.status == "passed", str(result)
+        assert str(result).startswith("✅ Exercise 2.")
+
+
+def test_check_cells_follow_their_exercise_boxes(notebook, solutions):
+    """The number in each exercise box's title is the number the checker below it reports."""
+    current = None
+    seen = []
+    for cell in notebook.cells:
+        m = re.match(r"```\{exercise-start\}\s+(\d+\.\d+)\b", cell.source)
+        if cell.cell_type == "markdown" and m:
+            current = m.group(1)
+        last = cell.source.strip().split("\n")[-1] if cell.cell_type == "code" else ""
+        call = CHECK_CALL.match(last)
+        if call:
+            result = run(call.group(1), solutions[call.group(2)])
+            assert result.exercise == f"Exercise {current}"
+            seen.append(current)
+    assert seen == [f"2.{k}" for k in range(1, len(seen) + 1)]
+
+
+def test_the_relabelled_group_does_not_have_identity_zero():
+    R = ch02.relabelled_d4()
+    assert R.identity == 5 and R.names[R.identity] == "e" and R.names[0] == "r^3"
+    assert gt.homomorphisms.are_isomorphic(R, gt.dihedral(4))
+
+
+def _stub(*args):
+    raise NotImplementedError("replace this line with your solution")
+
+
+def _crash(*args):
+    raise ValueError("boom")
+
+
+@pytest.mark.parametrize("checker_name", ch02.__all__)
+def test_a_stub_is_not_attempted(checker_name):
+    result = run(checker_name, _stub)
+    assert result.status == "not attempted"
+    assert str(result).startswith("⏳ Exercise 2.")
+
+
+@pytest.mark.parametrize("checker_name", ch02.__all__)
+def test_a_crash_is_reported_not_raised(checker_name):
+    result = run(checker_name, _crash)
+    assert result.status == "failed"
+    assert "your code raised ValueError: boom" in result.message
+    assert result.message.startswith("for ")  # names the input it crashed on
+    assert 'raise ValueError("boom")' in result.message  # the learner's line
+
+
+@pytest.mark.parametrize("checker_name", ch02.__all__)
+@pytest.mark.parametrize(
+    "constant",
+    [None, True, False, 0, 1, 5, (0, 1), [0], [5], [0, 1], [[0]], "e", np.arange(8)],
+    ids=lambda c: repr(c),
+)
+def test_a_constant_answer_never_passes(checker_name, constant):
+    result = run(checker_name, lambda *args: constant)
+    assert result.status == "failed", str(result)
+
+
+@pytest.mark.parametrize("checker_name", ch02.__all__)
+def test_passing_something_that_is_not_a_function_is_explained(checker_name):
+    result = run(checker_name, None)
+    assert result.status == "failed"
+    assert "pass your function itself" in result.message
+
+
+def test_a_checker_survives_a_recursion_error():
+    def forever(G, H):
+        return forever(G, H)
+
+    result = ch02.check_is_subgroup(forever)
+    assert result.status == "failed" and "RecursionError" in result.message
+
+
+@pytest.mark.parametrize("checker_name", ch02.__all__)
+def test_the_library_itself_passes(checker_name):
+    """A second opinion: answers computed with gt.subgroups / gt.conjugacy pass every checker."""
+    by_library = {
+        "check_is_subgroup": sg.is_subgroup,
+        "check_generated_subgroup": sg.generated_subgroup,
+        "check_left_cosets": sg.left_cosets,
+        "check_normality_witness": sg.normality_witness,
+        "check_conjugacy_class": lambda G, x: next(c for c in conjugacy_classes(G) if x in c),
+        "check_centre": centre,
+        "check_quotient_table": lambda G, N: sg.quotient_group(G, N).table,  # a numpy array is accepted
+    }
+    assert run(checker_name, by_library[checker_name]).passed
+
+
+# ---------------------------------------------------------------------- 2.1
+def test_is_subgroup_wrong_answers():
+    def no_closure(G, H):
+        H = set(H)
+        return G.identity in H and all(G.inverse(a) in H for a in H)
+
+    def zero_is_identity(G, H):
+        H = set(H)
+        return 0 in H and all(G.product(a, b) in H for a in H for b in H)
+
+    def forgets_empty(G, H):
+        H = set(H)
+        return all(G.product(a, b) in H for a in H for b in H)
+
+    def squares_only(G, H):
+        H = set(H)
+        return G.identity in H and all(G.product(a, a) in H and G.inverse(a) in H for a in H)
+
+    name = "check_is_subgroup"
+    assert_fails(
+        name,
+        no_closure,
+        "for D4 and H = {e, r, r^3} (labels [0, 1, 3]) you returned True",
+        "it is not closed: r·r = r^2 (label 2) is not in H",
+    )
+    assert_fails(
+        name,
+        zero_is_identity,
+        "for a relabelled D4 (identity = label 5) and H = {e, r^2} (labels [5, 7]) you returned False",
+        "but H is a subgroup",
+    )
+    assert_fails(name, forgets_empty, "for D4 and H = {} you returned True", "the empty set is not a subgroup")
+    assert_fails(name, squares_only, "H = {e, s, r s} (labels [0, 4, 5]) you returned True", "s·r s = r^3 (label 3)")
+    assert_fails(name, lambda G, H: len(H), "you returned 1; return True or False")
+
+
+def test_is_subgroup_names_the_missing_identity():
+    def closed_only(G, H):
+        H = set(H)
+        return len(H) > 0 and all(G.product(a, b) in H for a in H for b in H) or H == {0}
+
+    assert_fails(
+        "check_is_subgroup",
+        closed_only,
+        "relabelled D4 (identity = label 5) and H = {r^3} (labels [0]) you returned True",
+        "the identity e (label 5) is not in H",
+    )
+
+
+# ---------------------------------------------------------------------- 2.2
+def test_generated_subgroup_wrong_answers():
+    def union_of_cyclic(G, gens):
+        out = {G.identity}
+        for g in gens:
+            x = g
+            while x not in out:
+                out.add(x)
+                x = G.product(x, g)
+        return sorted(out)
+
+    def starts_at_zero(G, gens):
+        found, frontier = {0}, [0]
+        while frontier:
+            fresh = []
+            for x in frontier:
+                for g in gens:
+                    y = G.product(x, g)
+                    if y not in found:
+                        found.add(y)
+                        fresh.append(y)
+            frontier = fresh
+        return sorted(found)
+
+    def one_round(G, gens):
+        return sorted({G.identity, *gens, *(G.product(a, b) for a in gens for b in gens)})
+
+    name = "check_generated_subgroup"
+    assert_fails(
+        name,
+        union_of_cyclic,
+        "for D4 and gens = [1, 4] (⟨r (label 1), s (label 4)⟩) you returned [0, 1, 2, 3, 4]",
+        "but r s (label 5) = r·s is in the subgroup",
+    )
+    assert_fails(
+        name,
+        starts_at_zero,
+        "relabelled D4 (identity = label 5) and gens = [] (⟨⟩) you returned [0]",
+        "e (label 5) = the empty product is in the subgroup; ⟨gens⟩ = {e} (labels [5])",
+    )
+    assert_fails(name, one_round, "you returned [0, 1, 2], but r^3 (label 3) = r·r·r is in the subgroup")
+    assert_fails(
+        name,
+        lambda G, gens: sg.generated_subgroup(G, gens)[::-1],
+        "you returned [3, 2, 1, 0]: the right elements, but return them sorted, [0, 1, 2, 3]",
+    )
+    assert_fails(
+        name,
+        lambda G, gens: sg.generated_subgroup(G, gens) + [G.identity],
+        "which lists 0 twice",
+    )
+    assert_fails(
+        name,
+        lambda G, gens: G.elements,
+        "for D4 and gens = [1] (⟨r (label 1)⟩) you returned [0, 1, 2, 3, 4, 5, 6, 7], "
+        "but s (label 4) is not a product of the generators; ⟨gens⟩ = {e, r, r^2, r^3}",
+    )
+
+
+def test_generated_subgroup_accepts_sets_and_arrays(solutions):
+    assert run("check_generated_subgroup", lambda G, gens: set(solutions["generated_subgroup"](G, gens))).passed
+    assert run("check_generated_subgroup", lambda G, gens: np.array(sg.generated_subgroup(G, gens))).passed
+
+
+# ---------------------------------------------------------------------- 2.3
+def test_left_cosets_wrong_answers():
+    def right_cosets(G, H):
+        cosets, placed = [], set()
+        for g in G.elements:
+            if g not in placed:
+                coset = sorted({G.product(h, g) for h in H})
+                cosets.append(coset)
+                placed.update(coset)
+        return cosets
+
+    def identity_coset_first(G, H):
+        cosets = sg.left_cosets(G, H)
+        k = next(i for i, c in enumerate(cosets) if G.identity in c)
+        return [cosets[k]] + cosets[:k] + cosets[k + 1 :]
+
+    def one_per_element(G, H):
+        return [sorted({G.product(g, h) for h in H}) for g in G.elements]
+
+    def unsorted_cosets(G, H):
+        cosets, placed = [], set()
+        for g in G.elements:
+            if g not in placed:
+                coset = [G.product(g, h) for h in H]
+                cosets.append(coset)
+                placed.update(coset)
+        return cosets
+
+    name = "check_left_cosets"
+    assert_fails(
+        name,
+        right_cosets,
+        "for D4 and H = {e, s} (labels [0, 4]) you returned the coset [1, 7], but it is not a left coset",
+        "is gH = {r, r s} (labels [1, 5])",
+        "Your [1, 7] is the right coset Hg",
+    )
+    assert_fails(
+        name,
+        identity_coset_first,
+        "relabelled D4 (identity = label 5) and H = {e, r s} (labels [5, 6])",
+        "their smallest labels come in the order [5, 0, 1, 4]",
+        "[[0, 3], [1, 2], [4, 7], [5, 6]]",
+    )
+    assert_fails(name, one_per_element, "for D4 and H = {e, r^2} (labels [0, 2]) you returned the coset [0, 2] twice")
+    assert_fails(name, unsorted_cosets, "your coset [7, 5, 0, 2] has the right elements, but sort it: [0, 2, 5, 7]")
+    assert_fails(
+        name,
+        lambda G, H: sg.left_cosets(G, H)[:1],
+        "for D4 and H = {e, r^2} (labels [0, 2]) you returned [[0, 2]], which misses the coset of r (label 1)",
+        "there are [G : H] = 4 cosets",
+    )
+    assert_fails(name, lambda G, H: H, "return a list of cosets")
+
+
+# ---------------------------------------------------------------------- 2.4
+def test_normality_witness_wrong_answers():
+    def commutes(G, N):
+        for g in G.elements:
+            for n in N:
+                if G.product(g, n) != G.product(n, g):
+                    return (g, n)
+        return None
+
+    def conjugates_inside_n_only(G, N):
+        for g in N:
+            for n in N:
+                if G.product(g, n, G.inverse(g)) not in N:
+                    return (g, n)
+        return None
+
+    def returns_the_conjugate(G, N):
+        for g in G.elements:
+            for n in N:
+                c = G.product(g, n, G.inverse(g))
+                if c not in N:
+                    return (g, c)
+        return None
+
+    name = "check_normality_witness"
+    assert_fails(
+        name,
+        commutes,
+        "for D4 and N = {e, r, r^2, r^3} (labels [0, 1, 2, 3]) you returned (g, n) = (4, 1)",
+        "g·n·g⁻¹ = s·r·s = r^3 (label 3) is in N; N is normal: return None",
+    )
+    assert_fails(
+        name,
+        conjugates_inside_n_only,
+        "for D4 and N = {e, s} (labels [0, 4]) you returned None, but N is not normal",
+        "for g = r (label 1) and n = s (label 4), g·n·g⁻¹ = r^2 s (label 6) is not in N",
+    )
+    assert_fails(name, returns_the_conjugate, "you returned (g, n) = (1, 6), but n = r^2 s (label 6) is not in N")
+    assert_fails(name, lambda G, N: [0, 1, 2], "return a pair (g, n) of labels, or None")
+
+
+def test_normality_witness_accepts_any_witness_and_names():
+    def last_witness(G, N):
+        found = [
+            (G.names[g], G.names[n])
+            for g in G.elements
+            for n in N
+            if G.product(g, n, G.inverse(g)) not in N
+        ]
+        return found[-1] if found else None
+
+    assert run("check_normality_witness", last_witness).passed
+
+
+# ---------------------------------------------------------------------- 2.5
+def test_conjugacy_class_wrong_answers():
+    def forgets_the_inverse(G, x):
+        return sorted({G.product(g, x, g) for g in G.elements})
+
+    def centraliser(G, x):
+        return [g for g in G.elements if G.product(g, x) == G.product(x, g)]
+
+    def generators_only(G, x):
+        return sorted({x} | {G.product(g, x, G.inverse(g)) for g in G.generators})
+
+    def with_repeats(G, x):
+        return sorted(G.product(g, x, G.inverse(g)) for g in G.elements)
+
+    name = "check_conjugacy_class"
+    assert_fails(
+        name,
+        forgets_the_inverse,
+        "for D4 and x = e (label 0) you returned [0, 2], but r^2 (label 2) is not conjugate to x",
+        "the class of x is {e} (labels [0])",
+    )
+    assert_fails(name, centraliser, "you returned [0, 1, 2, 3, 4, 5, 6, 7], but r (label 1) is not conjugate to x")
+    assert_fails(
+        name,
+        generators_only,
+        "for S3 and x = (1 2) (label 1) you returned [1, 5], "
+        "which misses (0 1) (label 2) = g·x·g⁻¹ for g = (0 2 1)",
+    )
+    assert_fails(name, with_repeats, "you returned [0, 0, 0, 0, 0, 0, 0, 0]: the right elements, but return each once")
+
+
+# ---------------------------------------------------------------------- 2.6
+def test_centre_wrong_answers():
+    def commutes_with_some_element(G):
+        return [
+            z
+            for z in G.elements
+            if any(G.product(z, g) == G.product(g, z) for g in G.elements if g not in (G.identity, z))
+        ]
+
+    def order_at_most_two(G):
+        return [z for z in G.elements if G.product(z, z) == G.identity]
+
+    def identity_only(G):
+        return [G.identity]
+
+    name = "check_centre"
+    assert_fails(name, commutes_with_some_element, "for Z1 you returned [], which misses 0")
+    assert_fails(
+        name,
+        order_at_most_two,
+        "for D4 you returned [0, 2, 4, 5, 6, 7], but s (label 4) is not central: s·r = r^3 s but r·s = r s",
+        "Z(G) = {e, r^2} (labels [0, 2])",
+    )
+    assert_fails(name, identity_only, "for D4 you returned [0], which misses r^2 (label 2)")
+    assert_fails(name, lambda G: [0], "for D4 you returned [0], which misses r^2 (label 2)")
+
+
+def test_centre_from_the_generators_passes():
+    def from_generators(G):
+        return [z for z in G.elements if all(G.product(z, g) == G.product(g, z) for g in G.generators)]
+
+    assert run("check_centre", from_generators).passed
+
+
+# ---------------------------------------------------------------------- 2.7
+def test_quotient_table_wrong_answers():
+    def element_products(G, N):
+        reps = [c[0] for c in sg.left_cosets(G, N)]
+        return [[G.product(a, b) for b in reps] for a in reps]
+
+    def identity_coset_first(G, N):
+        cosets = sg.left_cosets(G, N)
+        k = next(i for i, c in enumerate(cosets) if G.identity in c)
+        cosets = [cosets[k]] + cosets[:k] + cosets[k + 1 :]
+        coset_of = {x: i for i, c in enumerate(cosets) for x in c}
+        reps = [c[0] for c in cosets]
+        return [[coset_of[G.product(a, b)] for b in reps] for a in reps]
+
+    def transposed(G, N):
+        cosets = sg.left_cosets(G, N)
+        coset_of = {x: i for i, c in enumerate(cosets) for x in c}
+        reps = [c[0] for c in cosets]
+        return [[coset_of[G.product(b, a)] for b in reps] for a in reps]
+
+    name = "check_quotient_table"
+    assert_fails(
+        name,
+        element_products,
+        "for D4 and N = {e, r^2} (labels [0, 2])",
+        "coset 0 = {e, r^2} (labels [0, 2]) times coset 2 = {s, r^2 s} (labels [4, 6]) contains e·s = s (label 4), "
+        "which lies in coset 2 = {s, r^2 s} (labels [4, 6]), but your table[0][2] is 4",
+    )
+    assert_fails(
+        name,
+        identity_coset_first,
+        "relabelled D4 (identity = label 5) and N = {e, r^2} (labels [5, 7])",
+        "contains r^3·r^3 = r^2 (label 7), which lies in coset 3 = {e, r^2} (labels [5, 7]), "
+        "but your table[0][0] is 0",
+    )
+    assert_fails(name, transposed, "contains r^3·r^2 s = r s (label 6), which lies in coset 6")
+    assert_fails(
+        name,
+        lambda G, N: [[0]],
+        "for D4 and N = {e, r^2} (labels [0, 2]) you returned 1 rows of lengths [1]; return a 4×4 table",
+    )
+    assert_fails(name, lambda G, N: [[0.0]], "for Z1 and N = {0} your table[0][0] is 0.0")
+
+
+def test_quotient_table_matches_the_notebook_claim(solutions):
+    """The solution's table for the centre of the relabelled D4 is a Klein four-group with identity coset 3."""
+    R = ch02.relabelled_d4()
+    Q = gt.FiniteGroup.from_table(solutions["quotient_table"](R, centre(R)))
+    assert Q.identity == 3 and gt.homomorphisms.are_isomorphic(Q, gt.klein_four())
