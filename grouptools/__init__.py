@@ -22,18 +22,25 @@ from .named import (
     symmetric,
 )
 from .runtime import choose_config, get_device, seed_everything, setup
+from .characters import CharacterTable, character_table
+from .irreps import irreps
+from .representations import Representation
 
 # Modules used as namespaces (``gt.models.compose``, ``gt.plotting.plot_cayley_graph``)
 # are imported on first use, so ``import grouptools`` stays quick and does not load torch.
 _SUBMODULES = {
     "actions",
+    "characters",
     "conjugacy",
     "exercises",
+    "fourier",
     "homomorphisms",
+    "irreps",
     "models",
     "notebooks",
     "plotting",
     "plotting_structure",
+    "representations",
     "runtime",
     "subgroups",
 }
@@ -67,6 +74,10 @@ __all__ = [
     "get_device",
     "setup",
     "choose_config",
+    "CharacterTable",
+    "character_table",
+    "irreps",
+    "Representation",
 ]
 
 __version__ = "0.1.0"
