@@ -390,7 +390,9 @@ def from_matrices(
             raise ValueError(f"generator {i} has shape {m.shape} but generator 0 has shape {mats[0].shape}")
         if abs(np.linalg.det(m)) < 10.0 ** (-decimals):
             raise ValueError(f"generator {i} is singular (determinant ≈ 0), so it has no inverse")
-        mats.append(m.astype(np.complex128 if np.iscomplexobj(m) else np.float64))
+        mats.append(m)
+    dtype = np.complex128 if any(np.iscomplexobj(m) for m in mats) else np.float64
+    mats = [m.astype(dtype) for m in mats]
     if names is None:
         names = [chr(ord("a") + i) for i in range(len(mats))]
     if len(names) != len(mats):

@@ -399,3 +399,13 @@ def test_format_table_shows_every_product():
     lines = text.splitlines()
     assert len(lines) == 2 + 6
     assert lines[2].split("│")[1].split() == ["e", "r", "r^2", "s", "r", "s", "r^2", "s"]
+
+
+def test_mixed_real_and_complex_generators():
+    # diag(i, 1) has order 4; with the swap it generates a group of order 32
+    G = gt.from_matrices([np.diag([1j, 1]), np.array([[0, 1], [1, 0]])])
+    assert G.matrices.dtype == np.complex128
+    brute_force_axioms(G)
+    for a in range(0, G.order, 5):
+        for b in range(0, G.order, 3):
+            assert np.allclose(G.matrices[a] @ G.matrices[b], G.matrices[G.product(a, b)])
