@@ -1,0 +1,345 @@
+"""Checkers for the Chapter 3 exercises (``exercises/03_homomorphisms_exercises.ipynb``).
+
+Each ``check_…`` function takes the learner's function, runs it on several
+inputs — homomorphisms and maps that only look like one, groups whose
+identity is not label 0, permutations of several sizes, pairs (m, n) of
+cyclic groups — and compares the answers with reference computations
+(:mod:`grouptools.homomorphisms`, inversion counts, ``math.gcd``). It returns
+a :class:`~grouptools.exercises.Feedback` that names the first input where
+the answer is wrong, what came back and why it is wrong; it never raises.
+
+Explained in Chapter 3 exercises, *How the checks work*.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..groups import FiniteGroup
+from ..named import cyclic, dihedral, direct_product, klein_four, quaternion, symmetric
+from ._feedback import ExerciseFailure, checker
+from .ch01 import _call, _is_label, _relabel, _returned
+
+__all__ = [
+    "check_first_violation",
+    "check_kernel",
+    "check_sign",
+    "check_count_homomorphisms",
+    "check_product_to_cyclic",
+    "check_automorphism_multipliers",
+]
+
+Table = list[list[int]]
+
+
+# ---------------------------------------------------------------------- helpers
+def _tbl(G: FiniteGroup) -> Table:
+    return [[int(x) for x in row] for row in G.table]
+
+
+def _relabelled(G: FiniteGroup, perm: Sequence[int], what: str) -> FiniteGroup:
+    """G with element a renamed to label ``perm[a]`` (names travel with the elements)."""
+    names = [""] * G.order
+    for a, name in enumerate(G.names):
+        names[perm[a]] = name
+    return FiniteGroup.from_table(_relabel(G.table, perm), names, name=what)
+
+
+def _violations(tG: Table, tH: Table, phi: Sequence[int]) -> list[tuple[int, int]]:
+    """All pairs (a, b), in lexicographic order, with φ(a·b) ≠ φ(a)·φ(b)."""
+    f = np.asarray(phi)
+    g, h = np.asarray(tG), np.asarray(tH)
+    bad = np.argwhere(f[g] != h[f[:, None], f[None, :]])
+    return [(int(a), int(b)) for a, b in bad]
+
+
+def _pair_detail(tG: Table, tH: Table, phi: Sequence[int], a: int, b: int) -> str:
+    ab = tG[a][b]
+    return (
+        f"φ({a}·{b}) = φ({ab}) = {phi[ab]} and φ({a})·φ({b}) = {phi[a]}·{phi[b]} = {tH[phi[a]][phi[b]]}"
+    )
+
+
+def _labels(value: Any, where: str, what: str) -> list[int]:
+    """The learner's answer as a list of labels, or a clear complaint."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, dict):
+        raise ExerciseFailure(f"{where} you returned a dict; return {what}")
+    if not isinstance(value, (list, tuple, set, frozenset)) or not all(_is_label(x) for x in value):
+        raise ExerciseFailure(f"{where} you returned {_returned(value)}; return {what}")
+    return [int(x) for x in value]
+
+
+# ---------------------------------------------------------------------- 3.1
+@checker("Exercise 3.1")
+def check_first_violation(first_violation: Callable[[Table, Table, list[int]], Any]) -> str:
+    """Check ``first_violation(table_G, table_H, phi)``: the lexicographically first pair (a, b)
+    with φ(a·b) ≠ φ(a)·φ(b), or None when φ is a homomorphism.
+
+    Explained in Chapter 3 exercises, *Exercise 3.1 · Is it a homomorphism?*
+    """
+    Z2, Z3, Z4, Z6 = (_tbl(cyclic(n)) for n in (2, 3, 4, 6))
+    S3 = symmetric(3)
+    tS3 = _tbl(S3)
+    sign = [0 if S3.element_order(g) != 2 else 1 for g in S3.elements]  # the transpositions are odd
+    inverse = [S3.inverse(g) for g in S3.elements]
+    Q8 = quaternion()
+    to_v4 = [{"1": 0, "-1": 0, "i": 1, "-i": 1, "j": 2, "-j": 2, "k": 3, "-k": 3}[s] for s in Q8.names]
+    z2_shift = _relabel(Z2, [1, 0])  # Z2 with its identity as label 1
+    cases = [
+        (Z6, Z3, [g % 3 for g in range(6)], "Z6 → Z3, g ↦ g mod 3"),
+        (Z4, Z3, [g % 3 for g in range(4)], "Z4 → Z3, g ↦ g mod 3"),
+        (Z3, Z2, [1, 1, 1], "the constant map Z3 → Z2, g ↦ 1"),
+        (tS3, Z2, sign, "the sign S3 → Z2"),
+        (tS3, Z2, [0, 1, 1, 0, 0, 1], "the map S3 → Z2 given by [0, 1, 1, 0, 0, 1]"),
+        (tS3, tS3, inverse, "the map S3 → S3, g ↦ g⁻¹"),
+        (_tbl(Q8), _tbl(klein_four()), to_v4, "the map Q8 → V4 that forgets the sign"),
+        (Z4, z2_shift, [1, 0, 1, 0], "Z4 → Z2 (identity of Z2 relabelled 1), g ↦ g mod 2"),
+        (Z4, z2_shift, [0, 1, 0, 1], "Z4 → Z2 (identity of Z2 relabelled 1), g ↦ 1 − g mod 2"),
+        (Z6, Z4, [0] * 6, "the trivial map Z6 → Z4"),
+    ]
+    for tG, tH, phi, what in cases:
+        where = f"for {what} (phi = {phi})"
+        bad = _violations(tG, tH, phi)
+        expected = bad[0] if bad else None
+        got = _call(first_violation, where, [list(r) for r in tG], [list(r) for r in tH], list(phi))
+        if got is None:
+            if expected is not None:
+                raise ExerciseFailure(
+                    f"{where} you returned None, but φ is not a homomorphism: for (a, b) = {expected}, "
+                    f"{_pair_detail(tG, tH, phi, *expected)}"
+                )
+            continue
+        if isinstance(got, np.ndarray):
+            got = got.tolist()
+        if not isinstance(got, (tuple, list)) or len(got) != 2 or not all(_is_label(x) for x in got):
+            raise ExerciseFailure(f"{where} you returned {_returned(got)}; return a pair (a, b) of labels, or None")
+        got = (int(got[0]), int(got[1]))
+        n = len(tG)
+        if not all(0 <= x < n for x in got):
+            raise ExerciseFailure(f"{where} you returned {got}, but the labels of G are 0..{n - 1}")
+        if expected is None:
+            raise ExerciseFailure(
+                f"{where} you returned {got}, but φ is a homomorphism "
+                f"(for your pair, {_pair_detail(tG, tH, phi, *got)}); return None"
+            )
+        if got not in bad:
+            raise ExerciseFailure(
+                f"{where} you returned {got}, but that pair is fine: {_pair_detail(tG, tH, phi, *got)}. "
+                f"The first violating pair is {expected}"
+            )
+        if got != expected:
+            raise ExerciseFailure(
+                f"{where} you returned {got}, which violates the rule, but {expected} comes earlier in "
+                f"lexicographic order ({_pair_detail(tG, tH, phi, *expected)})"
+            )
+    return f"all {len(cases)} maps answered correctly"
+
+
+# ---------------------------------------------------------------------- 3.2
+@checker("Exercise 3.2")
+def check_kernel(kernel: Callable[[FiniteGroup, FiniteGroup, list[int]], Any]) -> str:
+    """Check ``kernel(G, H, phi)``: the sorted labels g of G with φ(g) = e_H.
+
+    Explained in Chapter 3 exercises, *Exercise 3.2 · The kernel*.
+    """
+    D4, Z2, Z4, S3 = dihedral(4), cyclic(2), cyclic(4), symmetric(3)
+    Z2b = _relabelled(Z2, [1, 0], "Z2 with its identity as label 1")
+    D4b = _relabelled(D4, [5, 2, 7, 0, 3, 6, 1, 4], "a relabelled D4 (identity = label 5)")
+    Z12 = cyclic(12)
+    flip = [0, 0, 0, 0, 1, 1, 1, 1]  # D4 → Z2: rotations ↦ 0, reflections ↦ 1
+    flip_b = [0] * 8
+    for g, name in enumerate(D4b.names):
+        flip_b[g] = 1 if "s" in name else 0
+    cases = [
+        (D4, Z2, flip, "flip: D4 → Z2 (rotations ↦ 0, reflections ↦ 1)"),
+        (Z12, Z4, [g % 4 for g in range(12)], "Z12 → Z4, g ↦ g mod 4"),
+        (D4, Z2b, [1 - x for x in flip], "flip: D4 → Z2, where the identity of Z2 is label 1"),
+        (D4b, Z2, flip_b, "flip on a relabelled D4 (its identity is label 5)"),
+        (S3, S3, list(S3.elements), "the identity map S3 → S3"),
+        (S3, Z4, [0] * 6, "the trivial map S3 → Z4"),
+        (Z12, cyclic(6), [(2 * g) % 6 for g in range(12)], "Z12 → Z6, g ↦ 2g mod 6"),
+    ]
+    for G, H, phi, what in cases:
+        where = f"for {what}"
+        expected = [g for g in G.elements if phi[g] == H.identity]
+        got = _labels(_call(kernel, where, G, H, list(phi)), where, "a list of labels of G")
+        if sorted(got) == expected and len(got) == len(expected):
+            continue
+        names = G.names
+        extra = [g for g in got if g not in expected]
+        missing = [g for g in expected if g not in got]
+        if extra:
+            g = extra[0]
+            if not 0 <= g < G.order:
+                raise ExerciseFailure(f"{where} you returned {sorted(got)}, but {g} is not a label of G (0..{G.order - 1})")
+            raise ExerciseFailure(
+                f"{where} you returned {sorted(got)}, but {g} ({names[g]}) is not in the kernel: φ({g}) = {phi[g]}, "
+                f"and the identity of H is label {H.identity}; the kernel is {expected}"
+            )
+        if missing:
+            g = missing[0]
+            raise ExerciseFailure(
+                f"{where} you returned {sorted(got)}, but {g} ({names[g]}) is in the kernel: φ({g}) = {phi[g]} "
+                f"is the identity of H; the kernel is {expected}"
+            )
+        raise ExerciseFailure(f"{where} you returned {got}, which repeats elements; the kernel is {expected}")
+    return f"all {len(cases)} kernels are right"
+
+
+# ---------------------------------------------------------------------- 3.3
+def _inversions(p: Sequence[int]) -> int:
+    return sum(1 for i, j in itertools.combinations(range(len(p)), 2) if p[i] > p[j])
+
+
+def _cycles(p: Sequence[int]) -> list[list[int]]:
+    seen, cycles = set(), []
+    for start in range(len(p)):
+        if start not in seen:
+            cycle, x = [], start
+            while x not in seen:
+                seen.add(x)
+                cycle.append(x)
+                x = p[x]
+            cycles.append(cycle)
+    return cycles
+
+
+def _cycle_text(p: Sequence[int]) -> str:
+    return "".join("(" + " ".join(map(str, c)) + ")" for c in _cycles(p))
+
+
+def _sign_cases() -> list[list[int]]:
+    rng = np.random.default_rng(3)
+    cases = [[], [0], [1, 0], [0, 1], [1, 2, 0], [0, 2, 1], [2, 1, 0]]
+    cases += [list(p) for p in itertools.permutations(range(4))]
+    cases += [rng.permutation(n).tolist() for n in (5, 7, 7, 10, 10, 12)]
+    return cases
+
+
+@checker("Exercise 3.3")
+def check_sign(sign: Callable[[list[int]], int]) -> str:
+    """Check ``sign(perm)``: +1 for an even permutation, −1 for an odd one.
+
+    Explained in Chapter 3 exercises, *Exercise 3.3 · The sign from the cycles*.
+    """
+    cases = _sign_cases()
+    for p in cases:
+        where = f"for the permutation {p}"
+        got = _call(sign, where, list(p))
+        if not _is_label(got) or int(got) not in (1, -1):
+            raise ExerciseFailure(f"{where} you returned {_returned(got)}; return the integer 1 or -1")
+        inv = _inversions(p)
+        expected = -1 if inv % 2 else 1
+        if int(got) != expected:
+            c = len(_cycles(p))
+            raise ExerciseFailure(
+                f"{where} you returned {int(got)}, expected {expected}: its cycles (fixed points included) are "
+                f"{_cycle_text(p) or 'none'}, so n − c = {len(p)} − {c} = {len(p) - c}, and it has {inv} inversion"
+                f"{'' if inv == 1 else 's'}"
+            )
+    return f"the signs of {len(cases)} permutations (sizes 0 to 12) are right"
+
+
+# ---------------------------------------------------------------------- 3.4
+@checker("Exercise 3.4")
+def check_count_homomorphisms(count_homomorphisms: Callable[[int, int], int]) -> str:
+    """Check ``count_homomorphisms(m, n)``: the number of homomorphisms Z_m → Z_n (it is gcd(m, n)).
+
+    Explained in Chapter 3 exercises, *Exercise 3.4 · Counting homomorphisms*.
+    """
+    pairs = [(1, 1), (4, 6), (6, 4), (5, 7), (1, 9), (9, 1), (8, 8), (12, 18), (10, 15), (7, 14), (2, 3)]
+    for m, n in pairs:
+        where = f"for m = {m}, n = {n}"
+        got = _call(count_homomorphisms, where, m, n)
+        if not _is_label(got):
+            raise ExerciseFailure(f"{where} you returned {_returned(got)}; return an integer")
+        ks = [k for k in range(n) if (m * k) % n == 0]
+        if int(got) != len(ks):
+            shown = ", ".join(map(str, ks)) if len(ks) <= 12 else ", ".join(map(str, ks[:12])) + ", …"
+            raise ExerciseFailure(
+                f"{where} you returned {int(got)}, expected {len(ks)}: a homomorphism Z{m} → Z{n} is fixed by "
+                f"k = φ(1), and it is one exactly when {m}·k ≡ 0 (mod {n}), i.e. k ∈ {{{shown}}}"
+            )
+    return f"all {len(pairs)} counts are right"
+
+
+# ---------------------------------------------------------------------- 3.5
+@checker("Exercise 3.5")
+def check_product_to_cyclic(product_to_cyclic: Callable[[int, int], Any]) -> str:
+    """Check ``product_to_cyclic(m, n)``: an isomorphism Z_m × Z_n → Z_mn for coprime m, n,
+    as the list ``phi`` with ``phi[a * n + b]`` the image of (a, b).
+
+    Explained in Chapter 3 exercises, *Exercise 3.5 · An explicit isomorphism*.
+    """
+    pairs = [(2, 3), (3, 2), (1, 5), (3, 4), (4, 9), (5, 6), (7, 1)]
+    for m, n in pairs:
+        where = f"for m = {m}, n = {n}"
+        G = direct_product(cyclic(m), cyclic(n))
+        N = m * n
+        phi = _labels(_call(product_to_cyclic, where, m, n), where, f"a list of {N} labels of Z{N}")
+        if isinstance(phi, list) and len(phi) != N:
+            raise ExerciseFailure(f"{where} you returned a list of length {len(phi)}, but Z{m}×Z{n} has {N} elements")
+        bad = next((x for x in phi if not 0 <= x < N), None)
+        if bad is not None:
+            raise ExerciseFailure(f"{where} your list contains {bad}, which is not a label of Z{N} (0..{N - 1})")
+        seen: dict[int, int] = {}
+        for g, x in enumerate(phi):
+            if x in seen:
+                raise ExerciseFailure(
+                    f"{where} your map is not one-to-one: {G.names[seen[x]]} and {G.names[g]} both go to {x}"
+                )
+            seen[x] = g
+        viol = _violations(_tbl(G), _tbl(cyclic(N)), phi)
+        if viol:
+            a, b = viol[0]
+            ab = G.product(a, b)
+            raise ExerciseFailure(
+                f"{where} your map is not a homomorphism: {G.names[a]} + {G.names[b]} = {G.names[ab]} goes to "
+                f"{phi[ab]}, but {phi[a]} + {phi[b]} ≡ {(phi[a] + phi[b]) % N} (mod {N}) "
+                f"(the element (a, b) has label a·{n} + b)"
+            )
+    return f"isomorphisms Z_m × Z_n → Z_mn for all {len(pairs)} coprime pairs"
+
+
+# ---------------------------------------------------------------------- 3.6
+@checker("Exercise 3.6")
+def check_automorphism_multipliers(automorphism_multipliers: Callable[[int], Any]) -> str:
+    """Check ``automorphism_multipliers(n)``: the sorted k in 0..n−1 for which x ↦ kx mod n is an automorphism of Z_n.
+
+    Explained in Chapter 3 exercises, *Exercise 3.6 · Automorphisms of a cyclic group*.
+    """
+    ns = (1, 2, 3, 4, 6, 7, 8, 9, 12, 15, 16, 30)
+    for n in ns:
+        where = f"for n = {n}"
+        got = _labels(_call(automorphism_multipliers, where, n), where, "a sorted list of integers k")
+        expected = [k for k in range(n) if math.gcd(k, n) == 1] if n > 1 else [0]
+        if got == expected:
+            continue
+        extra = [k for k in got if k not in expected]
+        missing = [k for k in expected if k not in got]
+        if extra:
+            k = extra[0]
+            if not 0 <= k < n:
+                raise ExerciseFailure(f"{where} you returned {got}, but {k} is not in 0..{n - 1}")
+            x = n // math.gcd(k, n)
+            raise ExerciseFailure(
+                f"{where} you returned {got}, but x ↦ {k}x is not one-to-one on Z{n}: it sends both 0 and {x} to 0 "
+                f"({k}·{x} = {k * x} ≡ 0 mod {n})"
+            )
+        if missing:
+            k = missing[0]
+            inv = pow(k, -1, n) if n > 1 else 0
+            raise ExerciseFailure(
+                f"{where} you returned {got}, but {k} is missing: x ↦ {k}x is an automorphism of Z{n}, "
+                f"undone by x ↦ {inv}x ({k}·{inv} ≡ 1 mod {n})" if n > 1 else
+                f"{where} you returned {got}, but Z1 = {{0}} has one automorphism, x ↦ 0·x; return [0]"
+            )
+        raise ExerciseFailure(f"{where} you returned {got}; return each k once, in increasing order: {expected}")
+    return f"Aut(Z_n) is right for n = {', '.join(map(str, ns))}"

@@ -1,0 +1,363 @@
+"""The Chapter 3 checkers accept the solutions and reject planted wrong answers.
+
+The solutions are taken from their single source, the solution notebook: the
+cells that define the learner's functions (those with ``# BEGIN SOLUTION``)
+are executed after the notebook's imports.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+
+import nbformat
+import pytest
+
+import grouptools as gt
+from grouptools.exercises import Feedback, ch03
+from grouptools.notebooks import ROOT
+
+SOLUTION = ROOT / "exercises" / "solutions" / "03_homomorphisms_exercises.ipynb"
+CHECK_CALL = re.compile(r"^ch03\.(check_\w+)\((\w+)\)\s*$")
+DEMO = "kernel_assuming_zero"  # the deliberately wrong answer that demonstrates a failed check
+
+
+def _code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code" and "colab-setup" not in c.metadata.get("tags", [])]
+
+
+@pytest.fixture(scope="module")
+def notebook():
+    return nbformat.read(SOLUTION, as_version=4)
+
+
+@pytest.fixture(scope="module")
+def solutions(notebook):
+    """The learner functions as the solution notebook defines them (name → function)."""
+    namespace: dict = {}
+    for cell in _code_cells(notebook):
+        lines = [line for line in cell.source.split("\n") if line.strip()]
+        is_imports = lines and all(line.startswith(("import ", "from ")) for line in lines)
+        if is_imports or "# BEGIN SOLUTION" in cell.source:
+            exec(compile(cell.source, str(SOLUTION), "exec"), namespace)
+    return namespace
+
+
+def check_calls(nb) -> list[tuple[str, str]]:
+    """(checker name, function name) for every check cell, in notebook order."""
+    calls = []
+    for cell in _code_cells(nb):
+        last = cell.source.strip().split("\n")[-1]
+        m = CHECK_CALL.match(last)
+        if m and m.group(2) != DEMO:
+            calls.append((m.group(1), m.group(2)))
+    return calls
+
+
+def run(checker_name: str, answer) -> Feedback:
+    result = getattr(ch03, checker_name)(answer)
+    assert isinstance(result, Feedback)
+    return result
+
+
+def assert_fails(checker_name: str, answer, *fragments: str) -> None:
+    result = run(checker_name, answer)
+    assert result.status == "failed", str(result)
+    for fragment in fragments:
+        assert fragment in result.message, f"{fragment!r} not in {result.message!r}"
+
+
+# ---------------------------------------------------------------------- the notebook and the checkers
+def test_every_exercise_has_a_checker_and_the_solution_passes(notebook, solutions):
+    calls = check_calls(notebook)
+    assert len(calls) >= 5
+    assert sorted(name for name, _ in calls) == sorted(ch03.__all__)
+    for checker_name, function_name in calls:
+        result = run(checker_name, solutions[function_name])
+        assert result.status == "passed", str(result)
+        assert str(result).startswith("✅ Exercise 3.")
+
+
+def test_check_cells_follow_their_exercise_boxes(notebook, solutions):
+    """The number in each exercise box's title is the number the checker below it reports."""
+    current = None
+    seen = []
+    for cell in notebook.cells:
+        m = re.match(r"```\{exercise-start\}\s+(\d+\.\d+)\b", cell.source)
+        if cell.cell_type == "markdown" and m:
+            current = m.group(1)
+        last = cell.source.strip().split("\n")[-1] if cell.cell_type == "code" else ""
+        call = CHECK_CALL.match(last)
+        if call and call.group(2) != DEMO:
+            result = run(call.group(1), solutions[call.group(2)])
+            assert result.exercise == f"Exercise {current}"
+            seen.append(current)
+    assert seen == [f"3.{k}" for k in range(1, len(seen) + 1)]
+
+
+def test_the_demonstration_fails_with_a_counterexample():
+    def kernel_assuming_zero(G, H, phi):
+        return [g for g in G.elements if phi[g] == 0]
+
+    assert_fails("check_kernel", kernel_assuming_zero, "where the identity of Z2 is label 1", "the kernel is [0, 1, 2, 3]")
+
+
+def _stub(*args):
+    raise NotImplementedError("replace this line with your solution")
+
+
+def _crash(*args):
+    raise ValueError("boom")
+
+
+@pytest.mark.parametrize("checker_name", ch03.__all__)
+def test_a_stub_is_not_attempted(checker_name):
+    result = run(checker_name, _stub)
+    assert result.status == "not attempted"
+    assert str(result).startswith("⏳ Exercise 3.")
+
+
+@pytest.mark.parametrize("checker_name", ch03.__all__)
+def test_a_crash_is_reported_not_raised(checker_name):
+    result = run(checker_name, _crash)
+    assert result.status == "failed"
+    assert "your code raised ValueError: boom" in result.message
+    assert result.message.startswith("for ")  # names the input it crashed on
+    assert 'raise ValueError("boom")' in result.message  # the learner's line
+
+
+@pytest.mark.parametrize("checker_name", ch03.__all__)
+@pytest.mark.parametrize(
+    "constant",
+    [None, True, False, 0, 1, -1, 2, (0, 1), [0, 1], [0], [], "e"],
+    ids=lambda c: repr(c),
+)
+def test_a_constant_answer_never_passes(checker_name, constant):
+    result = run(checker_name, lambda *args: constant)
+    assert result.status == "failed", str(result)
+
+
+@pytest.mark.parametrize("checker_name", ch03.__all__)
+def test_passing_something_that_is_not_a_function_is_explained(checker_name):
+    result = run(checker_name, None)
+    assert result.status == "failed"
+    assert "pass your function itself" in result.message
+
+
+# ---------------------------------------------------------------------- 3.1
+def test_first_violation_wrong_answers():
+    def squares_only(table_G, table_H, phi):  # tests only the pairs (a, a)
+        n = len(table_G)
+        for a in range(n):
+            if phi[table_G[a][a]] != table_H[phi[a]][phi[a]]:
+                return (a, a)
+        return None
+
+    def columns_first(table_G, table_H, phi):
+        n = len(table_G)
+        for b, a in itertools.product(range(n), repeat=2):
+            if phi[table_G[a][b]] != table_H[phi[a]][phi[b]]:
+                return (a, b)
+        return None
+
+    def identity_only(table_G, table_H, phi):  # checks only that φ(e) is the identity, assumed label 0
+        return None if phi[0] == 0 else (0, 0)
+
+    def all_pairs(table_G, table_H, phi):
+        n = len(table_G)
+        pairs = [(a, b) for a, b in itertools.product(range(n), repeat=2) if phi[table_G[a][b]] != table_H[phi[a]][phi[b]]]
+        return pairs or None
+
+    name = "check_first_violation"
+    assert_fails(
+        name,
+        lambda tG, tH, phi: None,
+        "for Z4 → Z3, g ↦ g mod 3 (phi = [0, 1, 2, 0]) you returned None",
+        "for (a, b) = (1, 3), φ(1·3) = φ(0) = 0 and φ(1)·φ(3) = 1·0 = 1",
+    )
+    assert_fails(name, columns_first, "you returned (3, 1), which violates the rule, but (1, 3) comes earlier")
+    assert_fails(name, identity_only, "Z4 → Z3", "you returned None, but φ is not a homomorphism")
+    assert_fails(name, all_pairs, "return a pair (a, b) of labels, or None")
+    assert_fails(name, squares_only, "you returned (2, 2), which violates the rule, but (1, 3) comes earlier")
+    assert_fails(name, lambda tG, tH, phi: (0, 0), "Z6 → Z3", "you returned (0, 0), but φ is a homomorphism", "return None")
+
+
+def test_first_violation_names_a_pair_that_is_fine(solutions):
+    def guesses(table_G, table_H, phi):  # right about whether φ fails, wrong about where
+        return None if solutions["first_violation"](table_G, table_H, phi) is None else (0, 1)
+
+    assert_fails(
+        "check_first_violation",
+        guesses,
+        "Z4 → Z3",
+        "you returned (0, 1), but that pair is fine: φ(0·1) = φ(1) = 1 and φ(0)·φ(1) = 0·1 = 1",
+        "The first violating pair is (1, 3)",
+    )
+
+
+# ---------------------------------------------------------------------- 3.2
+def test_kernel_wrong_answers():
+    def image(G, H, phi):
+        return sorted(set(phi))
+
+    def confuses_identities(G, H, phi):  # compares with the identity of G instead of H
+        return [g for g in G.elements if phi[g] == G.identity]
+
+    def non_kernel(G, H, phi):
+        return [g for g in G.elements if phi[g] != H.identity]
+
+    def with_repeats(G, H, phi):
+        return [g for g in G.elements for _ in range(2) if phi[g] == H.identity]
+
+    name = "check_kernel"
+    assert_fails(name, image, "for flip: D4 → Z2 (rotations ↦ 0, reflections ↦ 1) you returned [0, 1]", "2 (r^2) is in the kernel")
+    assert_fails(
+        name,
+        confuses_identities,
+        "where the identity of Z2 is label 1 you returned [4, 5, 6, 7]",
+        "4 (s) is not in the kernel",
+        "the kernel is [0, 1, 2, 3]",
+    )
+    assert_fails(name, non_kernel, "flip: D4 → Z2 (rotations ↦ 0, reflections ↦ 1) you returned [4, 5, 6, 7]")
+    assert_fails(name, with_repeats, "which repeats elements")
+    assert_fails(name, lambda G, H, phi: [G.identity], "for flip: D4 → Z2", "1 (r) is in the kernel")
+    assert_fails(name, lambda G, H, phi: {g: 0 for g in G.elements}, "you returned a dict")
+
+
+def test_kernel_accepts_a_set():
+    assert run("check_kernel", lambda G, H, phi: {g for g in G.elements if phi[g] == H.identity}).passed
+
+
+# ---------------------------------------------------------------------- 3.3
+def _cycle_count(perm):
+    seen, c = set(), 0
+    for i in range(len(perm)):
+        if i not in seen:
+            c += 1
+            while i not in seen:
+                seen.add(i)
+                i = perm[i]
+    return c
+
+
+def test_sign_wrong_answers():
+    def cycles_only(perm):  # (-1)^c instead of (-1)^(n - c)
+        return (-1) ** _cycle_count(perm)
+
+    def nontrivial_cycles(perm):  # (-1)^(number of cycles of length ≥ 2)
+        fixed = sum(1 for i, x in enumerate(perm) if i == x)
+        return (-1) ** (_cycle_count(perm) - fixed)
+
+    def moved_points(perm):
+        return (-1) ** sum(1 for i, x in enumerate(perm) if i != x)
+
+    def as_bool(perm):
+        return (len(perm) - _cycle_count(perm)) % 2 == 0
+
+    def zero_one(perm):
+        return (len(perm) - _cycle_count(perm)) % 2
+
+    name = "check_sign"
+    assert_fails(name, cycles_only, "for the permutation [0] you returned -1, expected 1", "n − c = 1 − 1 = 0")
+    assert_fails(
+        name,
+        nontrivial_cycles,
+        "for the permutation [1, 2, 0] you returned -1, expected 1",
+        "(0 1 2)",
+        "n − c = 3 − 1 = 2",
+        "2 inversions",
+    )
+    assert_fails(name, moved_points, "for the permutation [1, 0] you returned 1, expected -1", "1 inversion")
+    assert_fails(name, as_bool, "you returned True; return the integer 1 or -1")
+    assert_fails(name, zero_one, "for the permutation [] you returned 0; return the integer 1 or -1")
+    assert_fails(name, lambda perm: 1, "for the permutation [1, 0] you returned 1, expected -1")
+
+
+# ---------------------------------------------------------------------- 3.4
+def test_count_homomorphisms_wrong_answers():
+    def injective_only(m, n):
+        return sum(1 for k in range(n) if (m * k) % n == 0 and len({k * x % n for x in range(m)}) == m)
+
+    def units(m, n):
+        return sum(1 for k in range(n) if math.gcd(k, n) == 1)
+
+    name = "check_count_homomorphisms"
+    assert_fails(name, lambda m, n: min(m, n), "for m = 4, n = 6 you returned 4, expected 2", "k ∈ {0, 3}")
+    assert_fails(name, lambda m, n: n, "for m = 4, n = 6 you returned 6, expected 2", "4·k ≡ 0 (mod 6)")
+    assert_fails(name, lambda m, n: math.lcm(m, n), "for m = 4, n = 6 you returned 12, expected 2")
+    assert_fails(name, injective_only, "for m = 4, n = 6 you returned 0, expected 2")
+    assert_fails(name, units, "for m = 5, n = 7 you returned 6, expected 1", "k ∈ {0}")
+    assert_fails(name, lambda m, n: float(math.gcd(m, n)), "you returned 1.0; return an integer")
+
+
+# ---------------------------------------------------------------------- 3.5
+def test_product_to_cyclic_wrong_answers():
+    def labels(m, n):
+        return list(range(m * n))
+
+    def add(m, n):
+        return [(a + b) % (m * n) for a in range(m) for b in range(n)]
+
+    def columns_first(m, n):  # the right values, indexed as b * m + a
+        return [(a * n + b * m) % (m * n) for b in range(n) for a in range(m)]
+
+    def too_short(m, n):
+        return [(a * n + b * m) % (m * n) for a in range(m) for b in range(n)][:-1]
+
+    name = "check_product_to_cyclic"
+    assert_fails(
+        name,
+        labels,
+        "for m = 2, n = 3 your map is not a homomorphism: (0, 1) + (0, 2) = (0, 0) goes to 0, but 1 + 2 ≡ 3 (mod 6)",
+    )
+    assert_fails(name, add, "for m = 2, n = 3 your map is not one-to-one: (0, 1) and (1, 0) both go to 1")
+    assert_fails(name, columns_first, "for m = 2, n = 3 your map is not a homomorphism")
+    assert_fails(name, too_short, "you returned a list of length 5, but Z2×Z3 has 6 elements")
+    assert_fails(name, lambda m, n: [x + 1 for x in range(m * n)], "your list contains 6, which is not a label of Z6")
+
+
+def test_product_to_cyclic_accepts_the_chinese_remainder_map():
+    def crt(m, n):
+        return [next(x for x in range(m * n) if x % m == a and x % n == b) for a in range(m) for b in range(n)]
+
+    assert run("check_product_to_cyclic", crt).passed
+
+
+# ---------------------------------------------------------------------- 3.6
+def test_automorphism_multipliers_wrong_answers():
+    def nonzero(n):
+        return list(range(1, n))
+
+    def primes(n):
+        return [k for k in range(2, n) if all(k % p for p in range(2, k)) and n % k]
+
+    def unsorted(n):
+        return sorted((k for k in range(n) if math.gcd(k, n) == 1), reverse=True)
+
+    def zero_too(n):
+        return [k for k in range(n) if math.gcd(k, n) == 1 or k == 0]
+
+    name = "check_automorphism_multipliers"
+    assert_fails(name, nonzero, "for n = 1 you returned []", "Z1 = {0} has one automorphism", "return [0]")
+    assert_fails(name, zero_too, "for n = 2 you returned [0, 1], but x ↦ 0x is not one-to-one on Z2: it sends both 0 and 1 to 0")
+    assert_fails(
+        name,
+        lambda n: nonzero(n) if n > 1 else [0],
+        "for n = 4 you returned [1, 2, 3], but x ↦ 2x is not one-to-one on Z4: it sends both 0 and 2 to 0",
+    )
+    assert_fails(
+        name,
+        lambda n: primes(n) if n > 1 else [0],
+        "for n = 2 you returned [], but 1 is missing: x ↦ 1x is an automorphism of Z2",
+    )
+    assert_fails(
+        name,
+        lambda n: unsorted(n) if n > 1 else [0],
+        "for n = 3 you returned [2, 1]; return each k once, in increasing order: [1, 2]",
+    )
+
+
+def test_every_checker_is_exported():
+    assert all(callable(getattr(ch03, name)) for name in ch03.__all__)
+    assert gt.exercises.ch03 is ch03
