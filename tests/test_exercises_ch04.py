@@ -1,0 +1,384 @@
+"""The Chapter 4 checkers accept the solutions and reject planted wrong answers.
+
+The solutions are taken from their single source, the solution notebook: the
+cells that define the learner's functions (those with ``# BEGIN SOLUTION``)
+are executed after the notebook's imports.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import nbformat
+import pytest
+
+import grouptools as gt
+from grouptools.exercises import Feedback, ch04
+from grouptools.notebooks import ROOT
+
+SOLUTION = ROOT / "exercises" / "solutions" / "04_actions_exercises.ipynb"
+CHECK_CALL = re.compile(r"^ch04\.(check_\w+)\((\w+)\)\s*$")
+
+
+def _code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code" and "colab-setup" not in c.metadata.get("tags", [])]
+
+
+@pytest.fixture(scope="module")
+def notebook():
+    return nbformat.read(SOLUTION, as_version=4)
+
+
+@pytest.fixture(scope="module")
+def solutions(notebook):
+    """The learner functions as the solution notebook defines them (name → function)."""
+    namespace: dict = {}
+    for cell in _code_cells(notebook):
+        lines = [line for line in cell.source.split("\n") if line.strip()]
+        is_imports = lines and all(line.startswith(("import ", "from ")) for line in lines)
+        if is_imports or "# BEGIN SOLUTION" in cell.source:
+            exec(compile(cell.source, str(SOLUTION), "exec"), namespace)
+    return namespace
+
+
+def check_calls(nb) -> list[tuple[str, str]]:
+    """(checker name, function name) for every check cell, in notebook order."""
+    calls = []
+    for cell in _code_cells(nb):
+        m = CHECK_CALL.match(cell.source.strip().split("\n")[-1])
+        if m:
+            calls.append((m.group(1), m.group(2)))
+    return calls
+
+
+def run(checker_name: str, answer) -> Feedback:
+    result = getattr(ch04, checker_name)(answer)
+    assert isinstance(result, Feedback)
+    return result
+
+
+def assert_fails(checker_name: str, answer, *fragments: str) -> None:
+    result = run(checker_name, answer)
+    assert result.status == "failed", str(result)
+    for fragment in fragments:
+        assert fragment in result.message, f"{fragment!r} not in {result.message!r}"
+
+
+# ---------------------------------------------------------------------- the notebook and the checkers
+def test_every_exercise_has_a_checker_and_the_solution_passes(notebook, solutions):
+    calls = check_calls(notebook)
+    assert len(calls) >= 5
+    assert sorted(name for name, _ in calls) == sorted(ch04.__all__)
+    for checker_name, function_name in calls:
+        result = run(checker_name, solutions[function_name])
+        assert result.status == "passed", str(result)
+        assert str(result).startswith("✅ Exercise 4.")
+
+
+def test_check_cells_follow_their_exercise_boxes(notebook, solutions):
+    """The number in each exercise box's title is the number the checker below it reports."""
+    current = None
+    seen = []
+    for cell in notebook.cells:
+        m = re.match(r"```\{exercise-start\}\s+(\d+\.\d+)\b", cell.source)
+        if cell.cell_type == "markdown" and m:
+            current = m.group(1)
+        call = CHECK_CALL.match(cell.source.strip().split("\n")[-1]) if cell.cell_type == "code" else None
+        if call:
+            result = run(call.group(1), solutions[call.group(2)])
+            assert result.exercise == f"Exercise {current}"
+            seen.append(current)
+    assert seen == [f"4.{k}" for k in range(1, len(seen) + 1)]
+
+
+def _stub(*args):
+    raise NotImplementedError("replace this line with your solution")
+
+
+def _crash(*args):
+    raise ValueError("boom")
+
+
+@pytest.mark.parametrize("checker_name", ch04.__all__)
+def test_a_stub_is_not_attempted(checker_name):
+    result = run(checker_name, _stub)
+    assert result.status == "not attempted"
+    assert str(result).startswith("⏳ Exercise 4.")
+
+
+@pytest.mark.parametrize("checker_name", ch04.__all__)
+def test_a_crash_is_reported_not_raised(checker_name):
+    result = run(checker_name, _crash)
+    assert result.status == "failed"
+    assert "your code raised ValueError: boom" in result.message
+    assert result.message.startswith("for ")  # names the input it crashed on
+    assert 'raise ValueError("boom")' in result.message
+
+
+@pytest.mark.parametrize("checker_name", ch04.__all__)
+@pytest.mark.parametrize("constant", [None, True, False, 0, 1, 2, (0, 0, 1), [0, 1], "e", [[0, 1]]], ids=repr)
+def test_a_constant_answer_never_passes(checker_name, constant):
+    result = run(checker_name, lambda *args: constant)
+    assert result.status == "failed", str(result)
+
+
+@pytest.mark.parametrize("checker_name", ch04.__all__)
+def test_passing_something_that_is_not_a_function_is_explained(checker_name):
+    result = run(checker_name, None)
+    assert result.status == "failed"
+    assert "pass your function itself" in result.message
+
+
+# ---------------------------------------------------------------------- 4.1
+def test_orbits_wrong_answers():
+    def one_step(generators, m):  # applies each generator once, no closure
+        seen, out = set(), []
+        for x in range(m):
+            if x not in seen:
+                block = {x} | {p[x] for p in generators}
+                seen |= block
+                out.append(sorted(block))
+        return out
+
+    def first_generator_only(generators, m):
+        seen, out = set(), []
+        for x in range(m):
+            if x in seen:
+                continue
+            block, y = {x}, x
+            while generators and generators[0][y] not in block:
+                y = generators[0][y]
+                block.add(y)
+            seen |= block
+            out.append(sorted(block))
+        return out
+
+    def cycles_as_lists(generators, m):  # forgets the points that no generator moves
+        return [o for o in ch04._reference_orbits(generators, m) if len(o) > 1]
+
+    name = "check_orbits"
+    assert_fails(
+        name,
+        one_step,
+        "for generators [[1, 2, 3, 0, 4, 5]] on points 0..5",
+        "you returned [[0, 1], [2, 3], [4], [5]], but 2 lies in the orbit of 0",
+        "expected [[0, 1, 2, 3], [4], [5]]",
+    )
+    assert_fails(
+        name,
+        first_generator_only,
+        "for generators [[1, 0, 2, 3], [0, 2, 1, 3]] on points 0..3 you returned [[0, 1], [2], [3]]",
+        "2 lies in the orbit of 0",
+        "expected [[0, 1, 2], [3]]",
+    )
+    assert_fails(name, cycles_as_lists, "for generators [] on points 0..0 you returned []", "misses [0]")
+    assert_fails(name, lambda gens, m: {0: [0]}, "return a list of lists of points")
+
+
+# ---------------------------------------------------------------------- 4.2
+def test_action_witness_wrong_answers(solutions):
+    def no_identity_check(G, points, act):
+        for g, h, x in itertools.product(G.elements, G.elements, points):
+            if act(G.product(g, h), x) != act(g, act(h, x)):
+                return ("compatibility", g, h, x)
+        return None
+
+    def product_reversed(G, points, act):  # tests (hg)·x instead of (gh)·x
+        for x in points:
+            if act(G.identity, x) != x:
+                return ("identity", x)
+        for g, h, x in itertools.product(G.elements, G.elements, points):
+            if act(G.product(h, g), x) != act(g, act(h, x)):
+                return ("compatibility", g, h, x)
+        return None
+
+    def loops_in_other_order(G, points, act):
+        w = solutions["action_witness"](G, points, act)
+        if w is None or w[0] != "compatibility":
+            return w
+        for x, h, g in itertools.product(points, G.elements, G.elements):
+            if act(G.product(g, h), x) != act(g, act(h, x)):
+                return ("compatibility", g, h, x)
+
+    def crashes_on_closure(G, points, act):  # compatibility before closure: looks up a missing point
+        pts = list(points)
+        for g, h, x in itertools.product(G.elements, G.elements, pts):
+            pts.index(act(g, act(h, x)))
+        return solutions["action_witness"](G, points, act)
+
+    name = "check_action_witness"
+    assert_fails(
+        name,
+        no_identity_check,
+        "for D4 with g·x = 0 for every g and x you returned None",
+        "e·1 = 0, not 1",
+        "expected ('identity', 1)",
+    )
+    assert_fails(
+        name,
+        product_reversed,
+        "for D4 on the corners of a square you returned ('compatibility', 1, 4, 0)",
+        "it is an action: both laws hold; return None",
+    )
+    assert_fails(
+        name,
+        loops_in_other_order,
+        "for D3 on itself by right multiplication, g·x = x g you returned",
+        "expected ('compatibility', 1, 3, 0): (r·s)·0 = r s·0 = 4 but r·(s·0) = r·3 = 5",
+    )
+    assert_fails(name, crashes_on_closure, "for D3 with g·x = x + 1 for r only, on 0..2 your code raised ValueError")
+    assert_fails(name, lambda G, p, a: "identity", "return None or a tuple starting with 'closure'")
+
+
+# ---------------------------------------------------------------------- 4.3
+def test_count_orbits_wrong_answers():
+    def rounds_each_term(G, points, act):
+        return sum(sum(act(g, x) == x for x in points) // len(G.elements) for g in G.elements)
+
+    def forgets_the_identity(G, points, act):
+        fixed = sum(act(g, x) == x for g in G.elements if g != G.identity for x in points)
+        return fixed / len(G.elements)
+
+    def divides_by_points(G, points, act):
+        return sum(act(g, x) == x for g in G.elements for x in points) // len(points)
+
+    name = "check_count_orbits"
+    assert_fails(
+        name,
+        rounds_each_term,
+        "for D4 on the corners of a square you returned 0, but there is 1 orbit",
+        "add up to 4 + 0 + 0 + 0 + 2 + 0 + 2 + 0 = 8, and 8 / |G| = 8 / 8 = 1",
+    )
+    assert_fails(name, forgets_the_identity, "for Z1 acting on one point you returned 0, but there is 1 orbit")
+    assert_fails(name, divides_by_points, "for D4 on the corners of a square you returned 2")
+    assert_fails(name, lambda G, p, a: 1.5, "not a whole number")
+
+
+def test_count_orbits_accepts_floats_and_fractions(solutions):
+    def as_float(G, points, act):
+        return float(solutions["count_orbits"](G, points, act))
+
+    assert run("check_count_orbits", as_float).passed
+
+
+# ---------------------------------------------------------------------- 4.4
+def test_square_images_agree_with_brute_force(solutions):
+    count = solutions["count_square_images"]
+    for n, k in [(1, 2), (2, 2), (2, 4), (3, 2), (3, 3), (4, 2)]:
+        for mirrors in (False, True):
+            expected = ch04.brute_force_square_images(n, k, mirrors)
+            assert count(n, k, mirrors) == expected == ch04.reference_square_images(n, k, mirrors)
+    assert ch04.brute_force_square_images(3, 2, True) == 102  # a known count
+
+
+def test_count_square_images_wrong_answers():
+    def naive_division(n, k, mirrors=False):
+        return k ** (n * n) // (8 if mirrors else 4)
+
+    def forgets_the_centre(n, k, mirrors=False):
+        cells = n * n
+        fixed = [k**cells, k ** (cells // 4), k ** (cells // 2), k ** (cells // 4)]
+        if mirrors:
+            fixed += [k ** (n * ((n + 1) // 2)), k ** ((cells + n) // 2)] * 2
+        return sum(fixed) // len(fixed)
+
+    def all_mirrors_alike(n, k, mirrors=False):
+        cells = n * n
+        fixed = [k**cells, k ** ((cells + 3) // 4), k ** ((cells + 1) // 2), k ** ((cells + 3) // 4)]
+        if mirrors:
+            fixed += [k ** (n * ((n + 1) // 2))] * 4
+        return sum(fixed) // len(fixed)
+
+    def ignores_mirrors(n, k, mirrors=False):
+        cells = n * n
+        return (k**cells + 2 * k ** ((cells + 3) // 4) + k ** ((cells + 1) // 2)) // 4
+
+    name = "check_count_square_images"
+    assert_fails(
+        name,
+        naive_division,
+        "for n = 1, k = 1, mirrors = False you returned 0, but there is 1 1×1 image in 1 grey level",
+        "e: 1^1, r: 1^1, r^2: 1^1, r^3: 1^1",
+    )
+    assert_fails(
+        name,
+        forgets_the_centre,
+        "for n = 1, k = 3, mirrors = False you returned 1, but there are 3 1×1 images in 3 grey levels",
+        "e: 3^1, r: 3^1, r^2: 3^1, r^3: 3^1",
+    )
+    assert_fails(
+        name,
+        all_mirrors_alike,
+        "for n = 2, k = 2, mirrors = True you returned 5, but there are 6 2×2 images",
+        "counted by listing all of them",
+        "r s: 2^3",
+    )
+    # right by coincidence for 2×2 images, caught at 3×3
+    assert_fails(
+        name,
+        ignores_mirrors,
+        "for n = 3, k = 2, mirrors = True you returned 140, but there are 102",
+        "counted by listing all of them",
+        "s: 2^6",
+    )
+
+
+# ---------------------------------------------------------------------- 4.5
+def test_necklace_form_wrong_answers():
+    def with_turning_over(x):  # a bracelet form: invariant, but too coarse for necklaces
+        x = tuple(x)
+        return min(min(y[i:] + y[:i] for i in range(len(y))) for y in (x, x[::-1]))
+
+    name = "check_necklace_form"
+    assert_fails(
+        name,
+        lambda x: tuple(sorted(x)),
+        "not separating: (0, 0, 1, 1) and (0, 1, 0, 1) are different necklaces",
+        "you returned (0, 0, 1, 1) for both",
+    )
+    assert_fails(name, lambda x: x[0], "not separating: (0,) and (0, 0)")
+    assert_fails(name, lambda x: tuple(x), "not invariant: (0, 1) and its shift (1, 0)")
+    assert_fails(name, with_turning_over, "not separating: (0, 0, 1, 0, 1, 1) and (0, 0, 1, 1, 0, 1)")
+    assert_fails(name, lambda x: list(x), "which is not hashable")
+    assert_fails(name, lambda x: sum(x), "not separating: (0,) and (0, 0)", "you returned 0 for both")
+
+
+# ---------------------------------------------------------------------- 4.6
+def test_left_absorbing_wrong_answers():
+    def right_absorbing(table):
+        n = len(table)
+        return [z for z in range(n) if all(table[x][z] == z for x in range(n))]
+
+    def two_sided(table):
+        n = len(table)
+        return [z for z in range(n) if all(table[z][x] == z == table[x][z] for x in range(n))]
+
+    def first_only(table):
+        n = len(table)
+        return [z for z in range(n) if all(table[z][x] == z for x in range(n))][:1]
+
+    name = "check_left_absorbing"
+    assert_fails(
+        name,
+        right_absorbing,
+        "for the table [[0, 0, 0], [1, 1, 1], [2, 2, 2]] of a·b = a you returned []",
+        "0 is left-absorbing too: row 0 of the table is all 0s",
+    )
+    assert_fails(
+        name,
+        two_sided,
+        "of a·b = a you returned []",
+        "expected [0, 1, 2]",
+    )
+    assert_fails(name, first_only, "of a·b = a you returned [0], but 1 is left-absorbing too")
+    assert_fails(
+        name,
+        lambda t: [0],
+        "for the Cayley table of Z5 you returned [0], but 0 is not left-absorbing: 0·1 = 1, not 0",
+    )
+
+
+def test_groups_have_no_left_absorbing_element_unless_trivial(solutions):
+    for G in (gt.cyclic(1), gt.cyclic(4), gt.klein_four(), gt.dihedral(5), gt.symmetric(4)):
+        assert solutions["left_absorbing"](G.table.tolist()) == ([0] if G.order == 1 else [])
