@@ -230,6 +230,25 @@ class FiniteGroup:
         """
         return cls(table, names, name=name, validate=True)
 
+    def relabelled(self, perm: Sequence[int]) -> "FiniteGroup":
+        """The same group with element ``g`` given the label ``perm[g]`` (names travel along).
+
+        The new table is built and validated by :meth:`from_table`, so the
+        identity generally ends up at a label other than 0. Useful to check
+        that a computation does not depend on the labelling.
+
+        Explained in Chapter 1, *Checking the axioms by computation*.
+        """
+        p = np.asarray(perm)
+        if p.shape != (self.order,) or sorted(p.tolist()) != list(range(self.order)):
+            raise ValueError(f"perm must be a permutation of 0..{self.order - 1}, got {list(perm)!r}")
+        table = np.empty_like(self._table)
+        table[p[:, None], p[None, :]] = p[self._table]
+        names = [""] * self.order
+        for g, new in enumerate(p):
+            names[int(new)] = self._names[g]
+        return FiniteGroup.from_table(table, names, name=f"{self.name} relabelled")
+
     # ------------------------------------------------------------------ the core
     @property
     def table(self) -> np.ndarray:

@@ -16,20 +16,13 @@ from sympy.combinatorics.named_groups import AlternatingGroup, DihedralGroup, Sy
 
 import grouptools as gt
 from grouptools import FiniteGroup, NotAGroupError
+from strategies import direct_products, relabelled
+from strategies import named_groups as named
 
 # --------------------------------------------------------------------------- strategies
 
-SMALL_GROUPS = {
-    "cyclic": st.integers(1, 24).map(gt.cyclic),
-    "dihedral": st.integers(1, 12).map(gt.dihedral),
-    "symmetric": st.integers(1, 5).map(gt.symmetric),
-    "alternating": st.integers(1, 5).map(gt.alternating),
-    "quaternion": st.just(gt.quaternion()),
-    "klein_four": st.just(gt.klein_four()),
-}
-named_groups = st.one_of(*SMALL_GROUPS.values())
-products = st.tuples(named_groups, named_groups).filter(lambda p: p[0].order * p[1].order <= 150)
-any_group = st.one_of(named_groups, products.map(lambda p: gt.direct_product(*p)))
+named_groups = named(cyclic=24, dihedral=12, symmetric=5, alternating=(1, 5))
+any_group = st.one_of(named_groups, direct_products(named_groups, max_order=150))
 
 
 def brute_force_axioms(G: FiniteGroup) -> None:
@@ -269,6 +262,24 @@ def test_from_table_accepts_any_relabelling(G, rnd):
     H = FiniteGroup.from_table(table.tolist())
     assert H.identity == perm[G.identity]
     assert sorted(H.element_orders()) == sorted(G.element_orders())
+    # FiniteGroup.relabelled builds the same table and carries the names along
+    R = G.relabelled(perm)
+    assert np.array_equal(R.table, H.table)
+    assert all(R.element_name(perm[g]) == G.element_name(g) for g in G.elements)
+
+
+@settings(max_examples=20, deadline=None)
+@given(relabelled(named(cyclic=8, dihedral=5, symmetric=4, alternating=(3, 4))))
+def test_relabelled_copies_are_groups_in_their_own_labels(G):
+    table, e, inv = gt.check_group_table(G.table)
+    assert e == G.identity and G.element_name(e) in ("0", "e", "()", "1")
+    if G.order <= 24:
+        brute_force_axioms(G)
+
+
+def test_relabelled_rejects_a_non_permutation():
+    with pytest.raises(ValueError, match="permutation of 0..3"):
+        gt.klein_four().relabelled([0, 1, 1, 3])
 
 
 # --------------------------------------------------------------------------- bad input

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sympy.combinatorics.named_groups import SymmetricGroup
 
 import grouptools as gt
+from strategies import direct_products, named_groups
 from grouptools.errors import NotAHomomorphismError
 from grouptools.homomorphisms import (
     Homomorphism,
@@ -35,16 +36,9 @@ from grouptools.homomorphisms import (
 )
 from grouptools.subgroups import is_normal, is_subgroup, normal_subgroups
 
-named = st.one_of(
-    st.integers(1, 12).map(gt.cyclic),
-    st.integers(1, 6).map(gt.dihedral),
-    st.integers(1, 4).map(gt.symmetric),
-    st.integers(3, 4).map(gt.alternating),
-    st.just(gt.quaternion()),
-    st.just(gt.klein_four()),
-)
-products = st.tuples(named, named).filter(lambda p: p[0].order * p[1].order <= 48).map(lambda p: gt.direct_product(*p))
-groups = st.one_of(named, products)
+
+named = named_groups(cyclic=12)
+groups = st.one_of(named, direct_products(named, max_order=48))
 SETTINGS = settings(max_examples=25, deadline=None)
 
 

@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 
 import grouptools as gt
 from grouptools import FiniteGroup
+from strategies import direct_products, relabelled
+from strategies import named_groups as named
 from grouptools.characters import (
     CharacterTable,
     character_table,
@@ -46,47 +48,15 @@ TOL = 1e-9
 # --------------------------------------------------------------------------- groups
 
 
-def relabel(G: FiniteGroup, perm: np.ndarray) -> FiniteGroup:
-    """The same group with element g renamed perm[g], built (and validated) by from_table."""
-    perm = np.asarray(perm)
-    t = np.empty_like(G.table)
-    t[perm[:, None], perm[None, :]] = perm[G.table]
-    names = [""] * G.order
-    for g in range(G.order):
-        names[perm[g]] = G.names[g]
-    return FiniteGroup.from_table(t, names, name=f"{G.name} relabelled")
+named_groups = named(cyclic=40, dihedral=60, symmetric=5, alternating=(1, 5))
+product_groups = direct_products(named(cyclic=12, dihedral=8), max_order=120)
 
 
-NAMED = {
-    "cyclic": st.integers(1, 40).map(gt.cyclic),
-    "dihedral": st.integers(1, 60).map(gt.dihedral),
-    "symmetric": st.integers(1, 5).map(gt.symmetric),
-    "alternating": st.integers(1, 5).map(gt.alternating),
-    "quaternion": st.just(gt.quaternion()),
-    "klein_four": st.just(gt.klein_four()),
-}
-named_groups = st.one_of(*NAMED.values())
-small_named = st.one_of(
-    st.integers(1, 12).map(gt.cyclic),
-    st.integers(1, 8).map(gt.dihedral),
-    st.integers(1, 4).map(gt.symmetric),
-    st.integers(3, 4).map(gt.alternating),
-    st.just(gt.quaternion()),
-    st.just(gt.klein_four()),
+any_group = st.one_of(
+    named_groups,
+    product_groups,
+    relabelled(st.one_of(named_groups, product_groups).filter(lambda g: g.order <= 72)),
 )
-products = st.tuples(small_named, small_named).filter(lambda p: p[0].order * p[1].order <= 120)
-product_groups = products.map(lambda p: gt.direct_product(*p))
-
-
-@st.composite
-def relabelled_groups(draw: st.DrawFn) -> FiniteGroup:
-    G = draw(st.one_of(named_groups, product_groups).filter(lambda g: g.order <= 72))
-    seed = draw(st.integers(0, 2**32 - 1))
-    perm = np.random.default_rng(seed).permutation(G.order)
-    return relabel(G, perm)
-
-
-any_group = st.one_of(named_groups, product_groups, relabelled_groups())
 
 SWEEP = (
     [gt.cyclic(n) for n in (1, 2, 3, 4, 6, 7, 12, 30, 120)]
@@ -214,7 +184,7 @@ def test_laws_on_random_groups(G: FiniteGroup, seed: int) -> None:
 def test_relabelling_gives_the_same_table(G: FiniteGroup, seed: int) -> None:
     """A relabelled copy (identity usually not 0) has the same table, in its own labels."""
     perm = np.random.default_rng(seed).permutation(G.order)
-    H = relabel(G, perm)
+    H = G.relabelled(perm)
     assert H.identity == perm[G.identity]
     tG, tH = character_table(G), character_table(H)
     assert tH.classes[0] == [H.identity]
@@ -324,7 +294,7 @@ def test_literature_tables(name: str) -> None:
     t = character_table(G)
     assert same_up_to_permutation(t, sizes, orders, rows, indicators), str(t)
     # and for a relabelled copy whose identity is not label 0
-    H = relabel(G, np.roll(np.arange(G.order), 3))
+    H = G.relabelled(np.roll(np.arange(G.order), 3))
     assert H.identity != 0
     assert same_up_to_permutation(character_table(H), sizes, orders, rows, indicators)
 
