@@ -37,6 +37,7 @@ _SUBMODULES = {
     "homomorphisms",
     "irreps",
     "models",
+    "nn",
     "notebooks",
     "plotting",
     "plotting_structure",
