@@ -1,148 +1,25 @@
-"""The Chapter 3 checkers accept the solutions and reject planted wrong answers.
-
-The solutions are taken from their single source, the solution notebook: the
-cells that define the learner's functions (those with ``# BEGIN SOLUTION``)
-are executed after the notebook's imports.
+"""The Chapter 3 checkers (homomorphism violations, kernels, signs, counting homomorphisms,
+an explicit isomorphism, automorphisms of Z_n) reject planted wrong answers.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-import re
 
-import nbformat
-import pytest
+from grouptools.exercises import ch03
 
-import grouptools as gt
-from grouptools.exercises import Feedback, ch03
-from grouptools.notebooks import ROOT
+import exercise_support as support  # the checks all chapters share: test_exercise_notebooks.py
 
-SOLUTION = ROOT / "exercises" / "solutions" / "03_homomorphisms_exercises.ipynb"
-CHECK_CALL = re.compile(r"^ch03\.(check_\w+)\((\w+)\)\s*$")
-DEMO = "kernel_assuming_zero"  # the deliberately wrong answer that demonstrates a failed check
+run, assert_fails, solutions = support.helpers_for(ch03)  # solutions: a module-scoped fixture
 
 
-def _code_cells(nb):
-    return [c for c in nb.cells if c.cell_type == "code" and "colab-setup" not in c.metadata.get("tags", [])]
-
-
-@pytest.fixture(scope="module")
-def notebook():
-    return nbformat.read(SOLUTION, as_version=4)
-
-
-@pytest.fixture(scope="module")
-def solutions(notebook):
-    """The learner functions as the solution notebook defines them (name → function)."""
-    namespace: dict = {}
-    for cell in _code_cells(notebook):
-        lines = [line for line in cell.source.split("\n") if line.strip()]
-        is_imports = lines and all(line.startswith(("import ", "from ")) for line in lines)
-        if is_imports or "# BEGIN SOLUTION" in cell.source:
-            exec(compile(cell.source, str(SOLUTION), "exec"), namespace)
-    return namespace
-
-
-def check_calls(nb) -> list[tuple[str, str]]:
-    """(checker name, function name) for every check cell, in notebook order."""
-    calls = []
-    for cell in _code_cells(nb):
-        last = cell.source.strip().split("\n")[-1]
-        m = CHECK_CALL.match(last)
-        if m and m.group(2) != DEMO:
-            calls.append((m.group(1), m.group(2)))
-    return calls
-
-
-def run(checker_name: str, answer) -> Feedback:
-    result = getattr(ch03, checker_name)(answer)
-    assert isinstance(result, Feedback)
-    return result
-
-
-def assert_fails(checker_name: str, answer, *fragments: str) -> None:
-    result = run(checker_name, answer)
-    assert result.status == "failed", str(result)
-    for fragment in fragments:
-        assert fragment in result.message, f"{fragment!r} not in {result.message!r}"
-
-
-# ---------------------------------------------------------------------- the notebook and the checkers
-def test_every_exercise_has_a_checker_and_the_solution_passes(notebook, solutions):
-    calls = check_calls(notebook)
-    assert len(calls) >= 5
-    assert sorted(name for name, _ in calls) == sorted(ch03.__all__)
-    for checker_name, function_name in calls:
-        result = run(checker_name, solutions[function_name])
-        assert result.status == "passed", str(result)
-        assert str(result).startswith("✅ Exercise 3.")
-
-
-def test_check_cells_follow_their_exercise_boxes(notebook, solutions):
-    """The number in each exercise box's title is the number the checker below it reports."""
-    current = None
-    seen = []
-    for cell in notebook.cells:
-        m = re.match(r"```\{exercise-start\}\s+(\d+\.\d+)\b", cell.source)
-        if cell.cell_type == "markdown" and m:
-            current = m.group(1)
-        last = cell.source.strip().split("\n")[-1] if cell.cell_type == "code" else ""
-        call = CHECK_CALL.match(last)
-        if call and call.group(2) != DEMO:
-            result = run(call.group(1), solutions[call.group(2)])
-            assert result.exercise == f"Exercise {current}"
-            seen.append(current)
-    assert seen == [f"3.{k}" for k in range(1, len(seen) + 1)]
-
-
+# ---------------------------------------------------------------------- the notebook's demonstration
 def test_the_demonstration_fails_with_a_counterexample():
     def kernel_assuming_zero(G, H, phi):
         return [g for g in G.elements if phi[g] == 0]
 
     assert_fails("check_kernel", kernel_assuming_zero, "where the identity of Z2 is label 1", "the kernel is [0, 1, 2, 3]")
-
-
-def _stub(*args):
-    raise NotImplementedError("replace this line with your solution")
-
-
-def _crash(*args):
-    raise ValueError("boom")
-
-
-@pytest.mark.parametrize("checker_name", ch03.__all__)
-def test_a_stub_is_not_attempted(checker_name):
-    result = run(checker_name, _stub)
-    assert result.status == "not attempted"
-    assert str(result).startswith("⏳ Exercise 3.")
-
-
-@pytest.mark.parametrize("checker_name", ch03.__all__)
-def test_a_crash_is_reported_not_raised(checker_name):
-    result = run(checker_name, _crash)
-    assert result.status == "failed"
-    assert "your code raised ValueError: boom" in result.message
-    assert result.message.startswith("for ")  # names the input it crashed on
-    assert 'raise ValueError("boom")' in result.message  # the learner's line
-
-
-@pytest.mark.parametrize("checker_name", ch03.__all__)
-@pytest.mark.parametrize(
-    "constant",
-    [None, True, False, 0, 1, -1, 2, (0, 1), [0, 1], [0], [], "e"],
-    ids=lambda c: repr(c),
-)
-def test_a_constant_answer_never_passes(checker_name, constant):
-    result = run(checker_name, lambda *args: constant)
-    assert result.status == "failed", str(result)
-
-
-@pytest.mark.parametrize("checker_name", ch03.__all__)
-def test_passing_something_that_is_not_a_function_is_explained(checker_name):
-    result = run(checker_name, None)
-    assert result.status == "failed"
-    assert "pass your function itself" in result.message
 
 
 # ---------------------------------------------------------------------- 3.1
@@ -356,8 +233,3 @@ def test_automorphism_multipliers_wrong_answers():
         lambda n: unsorted(n) if n > 1 else [0],
         "for n = 3 you returned [2, 1]; return each k once, in increasing order: [1, 2]",
     )
-
-
-def test_every_checker_is_exported():
-    assert all(callable(getattr(ch03, name)) for name in ch03.__all__)
-    assert gt.exercises.ch03 is ch03

@@ -1,133 +1,17 @@
-"""The Chapter 4 checkers accept the solutions and reject planted wrong answers.
-
-The solutions are taken from their single source, the solution notebook: the
-cells that define the learner's functions (those with ``# BEGIN SOLUTION``)
-are executed after the notebook's imports.
+"""The Chapter 4 checkers (orbits, action witnesses, Burnside counts, square images,
+necklace forms, left-absorbing elements) reject planted wrong answers.
 """
 
 from __future__ import annotations
 
 import itertools
-import re
-
-import nbformat
-import pytest
 
 import grouptools as gt
-from grouptools.exercises import Feedback, ch04
-from grouptools.notebooks import ROOT
+from grouptools.exercises import ch04
 
-SOLUTION = ROOT / "exercises" / "solutions" / "04_actions_exercises.ipynb"
-CHECK_CALL = re.compile(r"^ch04\.(check_\w+)\((\w+)\)\s*$")
+import exercise_support as support  # the checks all chapters share: test_exercise_notebooks.py
 
-
-def _code_cells(nb):
-    return [c for c in nb.cells if c.cell_type == "code" and "colab-setup" not in c.metadata.get("tags", [])]
-
-
-@pytest.fixture(scope="module")
-def notebook():
-    return nbformat.read(SOLUTION, as_version=4)
-
-
-@pytest.fixture(scope="module")
-def solutions(notebook):
-    """The learner functions as the solution notebook defines them (name → function)."""
-    namespace: dict = {}
-    for cell in _code_cells(notebook):
-        lines = [line for line in cell.source.split("\n") if line.strip()]
-        is_imports = lines and all(line.startswith(("import ", "from ")) for line in lines)
-        if is_imports or "# BEGIN SOLUTION" in cell.source:
-            exec(compile(cell.source, str(SOLUTION), "exec"), namespace)
-    return namespace
-
-
-def check_calls(nb) -> list[tuple[str, str]]:
-    """(checker name, function name) for every check cell, in notebook order."""
-    calls = []
-    for cell in _code_cells(nb):
-        m = CHECK_CALL.match(cell.source.strip().split("\n")[-1])
-        if m:
-            calls.append((m.group(1), m.group(2)))
-    return calls
-
-
-def run(checker_name: str, answer) -> Feedback:
-    result = getattr(ch04, checker_name)(answer)
-    assert isinstance(result, Feedback)
-    return result
-
-
-def assert_fails(checker_name: str, answer, *fragments: str) -> None:
-    result = run(checker_name, answer)
-    assert result.status == "failed", str(result)
-    for fragment in fragments:
-        assert fragment in result.message, f"{fragment!r} not in {result.message!r}"
-
-
-# ---------------------------------------------------------------------- the notebook and the checkers
-def test_every_exercise_has_a_checker_and_the_solution_passes(notebook, solutions):
-    calls = check_calls(notebook)
-    assert len(calls) >= 5
-    assert sorted(name for name, _ in calls) == sorted(ch04.__all__)
-    for checker_name, function_name in calls:
-        result = run(checker_name, solutions[function_name])
-        assert result.status == "passed", str(result)
-        assert str(result).startswith("✅ Exercise 4.")
-
-
-def test_check_cells_follow_their_exercise_boxes(notebook, solutions):
-    """The number in each exercise box's title is the number the checker below it reports."""
-    current = None
-    seen = []
-    for cell in notebook.cells:
-        m = re.match(r"```\{exercise-start\}\s+(\d+\.\d+)\b", cell.source)
-        if cell.cell_type == "markdown" and m:
-            current = m.group(1)
-        call = CHECK_CALL.match(cell.source.strip().split("\n")[-1]) if cell.cell_type == "code" else None
-        if call:
-            result = run(call.group(1), solutions[call.group(2)])
-            assert result.exercise == f"Exercise {current}"
-            seen.append(current)
-    assert seen == [f"4.{k}" for k in range(1, len(seen) + 1)]
-
-
-def _stub(*args):
-    raise NotImplementedError("replace this line with your solution")
-
-
-def _crash(*args):
-    raise ValueError("boom")
-
-
-@pytest.mark.parametrize("checker_name", ch04.__all__)
-def test_a_stub_is_not_attempted(checker_name):
-    result = run(checker_name, _stub)
-    assert result.status == "not attempted"
-    assert str(result).startswith("⏳ Exercise 4.")
-
-
-@pytest.mark.parametrize("checker_name", ch04.__all__)
-def test_a_crash_is_reported_not_raised(checker_name):
-    result = run(checker_name, _crash)
-    assert result.status == "failed"
-    assert "your code raised ValueError: boom" in result.message
-    assert result.message.startswith("for ")  # names the input it crashed on
-    assert 'raise ValueError("boom")' in result.message
-
-
-@pytest.mark.parametrize("checker_name", ch04.__all__)
-@pytest.mark.parametrize("constant", [None, True, False, 0, 1, 2, (0, 0, 1), [0, 1], "e", [[0, 1]]], ids=repr)
-def test_a_constant_answer_never_passes(checker_name, constant):
-    result = run(checker_name, lambda *args: constant)
-    assert result.status == "failed", str(result)
-
-
-@pytest.mark.parametrize("checker_name", ch04.__all__)
-def test_passing_something_that_is_not_a_function_is_explained(checker_name):
-    result = run(checker_name, None)
-    assert result.status == "failed"
-    assert "pass your function itself" in result.message
+run, assert_fails, solutions = support.helpers_for(ch04)  # solutions: a module-scoped fixture
 
 
 # ---------------------------------------------------------------------- 4.1
