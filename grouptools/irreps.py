@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .characters import CharacterTable, _IdentityCache, character_table
+from .characters import _IdentityCache, character_table
 from .groups import FiniteGroup
 from .representations import Representation
 

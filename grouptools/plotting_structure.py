@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .groups import Element, FiniteGroup
+from .plotting import _axes
 
 __all__ = [
     "plot_subgroup_lattice",
@@ -24,15 +25,6 @@ __all__ = [
     "plot_orbits",
     "plot_cayley_subsets",
 ]
-
-
-def _axes(ax: Any, size: tuple[float, float]) -> Any:
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    _, ax = plt.subplots(figsize=size)
-    return ax
 
 
 # --------------------------------------------------------------------------- subgroup lattice

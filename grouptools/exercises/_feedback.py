@@ -19,11 +19,17 @@ from __future__ import annotations
 
 import functools
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 __all__ = ["Feedback", "ExerciseFailure", "checker", "expect_equal"]
+
+
+#: A Cayley table as the exercises pass it around: a list of rows of labels.
+Table = list[list[int]]
 
 
 class ExerciseFailure(Exception):
@@ -81,12 +87,65 @@ def checker(exercise: str) -> Callable[[Callable[..., str | None]], Callable[...
             except RecursionError:
                 result = Feedback(exercise, "failed", "your code recursed without end (RecursionError)")
             except Exception as exc:  # the learner's code crashed: report, never re-raise
-                frames = traceback.extract_tb(exc.__traceback__)
-                learner = [f for f in frames if "grouptools" not in f.filename.replace("\\", "/").split("/")]
-                where = f" (at `{learner[-1].line}`)" if learner and learner[-1].line else ""
+                where = _learner_line(exc)
                 result = Feedback(exercise, "failed", f"your code raised {type(exc).__name__}: {exc}{where}")
             return result
 
         return run
 
     return decorate
+
+
+# ---------------------------------------------------------------------- helpers shared by the checkers
+def _learner_line(exc: BaseException) -> str:
+    """`` (at `line`)`` for the last line of the learner's own code in the traceback, else ``""``."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    learner = [f for f in frames if "grouptools" not in f.filename.replace("\\", "/").split("/")]
+    return f" (at `{learner[-1].line}`)" if learner and learner[-1].line else ""
+
+
+def _is_label(x: Any) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+
+
+def _returned(value: Any) -> str:
+    """How to quote what the learner returned."""
+    if value is None:
+        return "None (did you forget `return`?)"
+    if isinstance(value, np.ndarray):
+        return f"an array {value.tolist()!r}"
+    if isinstance(value, (np.bool_, np.integer)):
+        return repr(value.item())
+    return repr(value)
+
+
+def _call(function: Callable[..., Any], where: str, *args: Any) -> Any:
+    """Call the learner's function; if it crashes, say on which input (and which line)."""
+    if not callable(function):
+        raise ExerciseFailure(
+            f"pass your function itself to the checker (its name, no brackets), not {_returned(function)}"
+        )
+    try:
+        return function(*args)
+    except (NotImplementedError, ExerciseFailure, RecursionError):
+        raise  # "not attempted", or already explained
+    except Exception as exc:
+        at = _learner_line(exc)
+        what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        raise ExerciseFailure(f"{where} your code raised {what}{at}") from exc
+
+
+def _as_bool(value: Any, where: str) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise ExerciseFailure(f"for {where} you returned {_returned(value)}; return True or False")
+
+
+def _relabel(table: Sequence[Sequence[int]], perm: Sequence[int]) -> Table:
+    """The same operation with element x renamed ``perm[x]``."""
+    n = len(table)
+    out = [[0] * n for _ in range(n)]
+    for a in range(n):
+        for b in range(n):
+            out[perm[a]][perm[b]] = perm[table[a][b]]
+    return out

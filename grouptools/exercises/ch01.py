@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import math
-import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -23,7 +22,7 @@ import numpy as np
 from ..errors import NotAGroupError
 from ..groups import FiniteGroup, check_group_table
 from ..named import cyclic, dihedral, direct_product, klein_four, quaternion, symmetric
-from ._feedback import ExerciseFailure, checker
+from ._feedback import ExerciseFailure, Table, _as_bool, _call, _is_label, _relabel, _returned, checker
 
 __all__ = [
     "check_is_latin_square",
@@ -37,59 +36,8 @@ __all__ = [
     "check_relu_collision",
 ]
 
-Table = list[list[int]]
-
 
 # ---------------------------------------------------------------------- helpers
-def _is_label(x: Any) -> bool:
-    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
-
-
-def _returned(value: Any) -> str:
-    """How to quote what the learner returned."""
-    if value is None:
-        return "None (did you forget `return`?)"
-    if isinstance(value, np.ndarray):
-        return f"an array {value.tolist()!r}"
-    if isinstance(value, (np.bool_, np.integer)):
-        return repr(value.item())
-    return repr(value)
-
-
-def _call(function: Callable[..., Any], where: str, *args: Any) -> Any:
-    """Call the learner's function; if it crashes, say on which input (and which line)."""
-    if not callable(function):
-        raise ExerciseFailure(
-            f"pass your function itself to the checker (its name, no brackets), not {_returned(function)}"
-        )
-    try:
-        return function(*args)
-    except (NotImplementedError, ExerciseFailure, RecursionError):
-        raise  # "not attempted", or already explained
-    except Exception as exc:
-        frames = traceback.extract_tb(exc.__traceback__)
-        learner = [f for f in frames if "grouptools" not in f.filename.replace("\\", "/").split("/")]
-        at = f" (at `{learner[-1].line}`)" if learner and learner[-1].line else ""
-        what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        raise ExerciseFailure(f"{where} your code raised {what}{at}") from exc
-
-
-def _as_bool(value: Any, where: str) -> bool:
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    raise ExerciseFailure(f"for {where} you returned {_returned(value)}; return True or False")
-
-
-def _relabel(table: Sequence[Sequence[int]], perm: Sequence[int]) -> Table:
-    """The same operation with element x renamed ``perm[x]``."""
-    n = len(table)
-    out = [[0] * n for _ in range(n)]
-    for a in range(n):
-        for b in range(n):
-            out[perm[a]][perm[b]] = perm[table[a][b]]
-    return out
-
-
 def _tbl(table: Sequence[Sequence[int]]) -> Table:
     return [[int(x) for x in row] for row in table]
 

@@ -23,8 +23,7 @@ from ..conjugacy import centre, conjugacy_classes
 from ..errors import NotASubgroupError
 from ..groups import FiniteGroup
 from ..named import alternating, cyclic, dihedral, klein_four, quaternion, symmetric
-from ._feedback import ExerciseFailure, checker
-from .ch01 import _as_bool, _call, _is_label, _relabel, _returned
+from ._feedback import ExerciseFailure, _as_bool, _call, _is_label, _relabel, _returned, checker
 
 __all__ = [
     "check_is_subgroup",

@@ -22,8 +22,7 @@ import numpy as np
 
 from ..groups import FiniteGroup
 from ..named import cyclic, dihedral, direct_product, klein_four, quaternion, symmetric
-from ._feedback import ExerciseFailure, checker
-from .ch01 import _call, _is_label, _relabel, _returned
+from ._feedback import ExerciseFailure, Table, _call, _is_label, _relabel, _returned, checker
 
 __all__ = [
     "check_first_violation",
@@ -34,7 +33,6 @@ __all__ = [
     "check_automorphism_multipliers",
 ]
 
-Table = list[list[int]]
 
 
 # ---------------------------------------------------------------------- helpers

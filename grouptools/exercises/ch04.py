@@ -22,8 +22,7 @@ import numpy as np
 from ..actions import GroupAction, count_colourings
 from ..groups import FiniteGroup
 from ..named import cyclic, dihedral, quaternion, symmetric
-from ._feedback import ExerciseFailure, checker
-from .ch01 import _call, _is_label, _returned
+from ._feedback import ExerciseFailure, _call, _is_label, _returned, checker
 
 __all__ = [
     "check_orbits",

@@ -28,8 +28,7 @@ from ..groups import FiniteGroup
 from ..irreps import irreps
 from ..named import alternating, cyclic, dihedral, direct_product, quaternion, symmetric
 from ..representations import regular_representation
-from ._feedback import ExerciseFailure, checker
-from .ch01 import _as_bool, _call, _is_label, _relabel, _returned
+from ._feedback import ExerciseFailure, _as_bool, _call, _is_label, _relabel, _returned, checker
 from .ch02 import _el
 
 __all__ = [
