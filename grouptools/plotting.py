@@ -35,6 +35,7 @@ def plot_cayley_table(
     cmap: str = "tab20",
     title: str | None = None,
     order: Sequence[Element] | None = None,
+    colour_of: Sequence[int] | None = None,
 ) -> Any:
     """Draw the Cayley table as a grid with one colour per element.
 
@@ -42,6 +43,8 @@ def plot_cayley_table(
     each colour exactly once (a Latin square). ``annotate`` writes the element
     names in the cells (default: when |G| ≤ 24). ``order`` lists the elements
     in the order rows and columns should appear (default: by label).
+    ``colour_of[g]`` (integers 0..k-1) colours cell a·b by the class of the
+    product instead of by the product itself, e.g. by its coset.
 
     Explained in Chapter 1, *Pictures of a group*.
     """
@@ -53,10 +56,14 @@ def plot_cayley_table(
     if sorted(idx.tolist()) != list(range(n)):
         raise ValueError("order must list every element exactly once")
     values = G.table[np.ix_(idx, idx)]
+    classes = np.arange(n) if colour_of is None else np.asarray(colour_of)
+    if classes.shape != (n,) or classes.min() < 0:
+        raise ValueError(f"colour_of must give a class 0, 1, … for each of the {n} elements")
+    k = int(classes.max()) + 1
     base = plt.get_cmap(cmap)
-    colours = ListedColormap([base(i % base.N) for i in range(n)]) if n <= base.N else plt.get_cmap("turbo", n)
+    colours = ListedColormap([base(i % base.N) for i in range(k)]) if k <= base.N else plt.get_cmap("turbo", k)
     ax = _axes(ax, (0.35 * n + 2.5, 0.35 * n + 2) if n <= 24 else (7, 6))
-    ax.imshow(values, cmap=colours, vmin=-0.5, vmax=n - 0.5, interpolation="nearest")
+    ax.imshow(classes[values], cmap=colours, vmin=-0.5, vmax=k - 0.5, interpolation="nearest")
     if annotate is None:
         annotate = n <= 24
     names = G.names

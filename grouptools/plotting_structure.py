@@ -123,48 +123,23 @@ def plot_coset_table(
 
     Explained in Chapter 2, *Normal subgroups and quotient groups*.
     """
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
-
-    from .subgroups import check_subgroup, coset_sorted_order, is_normal, left_cosets
+    from .plotting import plot_cayley_table
+    from .subgroups import check_subgroup, coset_sorted_order, is_normal, left_cosets, subgroup_label
 
     h = check_subgroup(G, H)
-    order = coset_sorted_order(G, h)
     cosets = left_cosets(G, h)
     coset_of = np.empty(G.order, dtype=np.int64)
     for k, c in enumerate(cosets):
         coset_of[c] = k
-    idx = np.array(order)
-    products = G.table[np.ix_(idx, idx)]
-    values = coset_of[products]
-    m = len(cosets)
-    base = plt.get_cmap("tab20" if m > 10 else "tab10")
-    colours = ListedColormap([base(i % base.N) for i in range(m)])
-    n = G.order
-    ax = _axes(ax, (0.35 * n + 2.5, 0.35 * n + 2) if n <= 24 else (7, 6))
-    ax.imshow(values, cmap=colours, vmin=-0.5, vmax=m - 0.5, interpolation="nearest")
-    names = G.names
-    if annotate is None:
-        annotate = n <= 24
-    if annotate:
-        fs = 9 if max(len(s) for s in names) <= 4 else 7
-        for i in range(n):
-            for j in range(n):
-                ax.text(j, i, names[products[i, j]], ha="center", va="center", fontsize=fs)
-    for k in range(1, m):
+    cmap = "tab20" if len(cosets) > 10 else "tab10"
+    ax = plot_cayley_table(
+        G, ax, annotate=annotate, cmap=cmap, order=coset_sorted_order(G, h), colour_of=coset_of
+    )
+    for k in range(1, len(cosets)):
         ax.axhline(k * len(h) - 0.5, color="black", lw=2)
         ax.axvline(k * len(h) - 0.5, color="black", lw=2)
-    if n <= 32:
-        ax.set_xticks(range(n), [names[g] for g in order], rotation=90 if max(len(s) for s in names) > 3 else 0)
-        ax.set_yticks(range(n), [names[g] for g in order])
-        ax.tick_params(top=True, labeltop=True, bottom=False, labelbottom=False)
-    else:
-        ax.set_xticks([])
-        ax.set_yticks([])
     ax.set_xlabel("b (columns grouped by coset bH)")
     ax.set_ylabel("a (rows grouped by coset aH)")
-    from .subgroups import subgroup_label
-
     kind = "normal: each block is one coset, the table of G/H" if is_normal(G, h) else "not normal: blocks mix cosets"
     ax.set_title(title or f"{G.name} sorted by cosets of H = {subgroup_label(G, h)} ({kind})", pad=12)
     return ax

@@ -101,4 +101,9 @@ def test_plots_draw_titles_and_labels():
         plot_cayley_graph(G, layout="grid")
     with pytest.raises(ValueError, match="every element exactly once"):
         plot_cayley_table(G, order=[0, 1])
+    with pytest.raises(ValueError, match="colour_of must give a class"):
+        plot_cayley_table(G, colour_of=[0, 1])
+    # colouring by a class of the product: one colour per class
+    ax3 = plot_cayley_table(G, colour_of=[0, 0, 0, 1, 1, 1])
+    assert set(np.unique(ax3.images[0].get_array())) == {0, 1}
     plt.close("all")
