@@ -41,6 +41,14 @@ def _forever(*args):
     return _forever(*args)
 
 
+def _endless(*args):
+    while True:
+        try:
+            pass
+        except Exception:  # a learner's blanket except must not swallow the time limit
+            pass
+
+
 # ---------------------------------------------------------------------- the notebooks
 def test_every_exercise_notebook_has_a_solution_and_checkers():
     """Discovery finds the chapters; each learner notebook has its solution and each checker module its notebook."""
@@ -121,6 +129,17 @@ def test_a_crash_is_reported_not_raised(chapter, checker_name):
 def test_a_checker_survives_a_recursion_error(chapter, checker_name):
     result = support.run(chapter.checkers, checker_name, _forever)
     assert result.status == "failed" and "RecursionError" in result.message
+
+
+@checker_params
+def test_an_endless_loop_is_stopped_and_reported(chapter, checker_name):
+    gt.exercises.set_time_limit(0.2)
+    try:
+        result = support.run(chapter.checkers, checker_name, _endless)
+    finally:
+        gt.exercises.set_time_limit(30)
+    assert result.status == "failed"
+    assert "ran longer than 0.2 s" in result.message
 
 
 @checker_params

@@ -10,6 +10,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from grouptools import notebooks
+from grouptools.exercises import set_time_limit
 from grouptools.notebooks import colab_setup_source, learner_version, plain_exercise_boxes, strip_solutions
 
 
@@ -226,3 +227,24 @@ def test_stats_counts_compared_and_ignored_cells(tmp_path):
     assert counts["code cells"] == 3 + len(solution)
     assert counts["ignored"] == 1 + solution_ignored
     assert counts["compared"] == counts["code cells"] - counts["ignored"]
+
+
+@pytest.mark.parametrize("bad", [-1, "10", None, True, float("nan")])
+def test_the_checkers_time_limit_must_be_a_non_negative_number(bad):
+    with pytest.raises(ValueError, match="time limit must be a number of seconds"):
+        set_time_limit(bad)
+
+
+def test_a_time_limit_of_zero_means_none():
+    from grouptools.exercises import _feedback
+
+    set_time_limit(0)
+    try:
+        assert _feedback.TIME_LIMIT_S == 0.0
+        with _feedback._time_limit(0):
+            pass  # no alarm is armed
+        import signal
+
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    finally:
+        set_time_limit(30)

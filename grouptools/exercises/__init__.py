@@ -11,6 +11,6 @@ with a concrete counterexample) and never raises into the notebook.
 Explained in Chapter 0, *How exercises give feedback*.
 """
 
-from ._feedback import ExerciseFailure, Feedback, checker, expect_equal
+from ._feedback import ExerciseFailure, Feedback, checker, expect_equal, set_time_limit
 
-__all__ = ["Feedback", "ExerciseFailure", "checker", "expect_equal"]
+__all__ = ["Feedback", "ExerciseFailure", "checker", "expect_equal", "set_time_limit"]

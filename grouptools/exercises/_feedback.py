@@ -6,7 +6,8 @@ learner's answer, runs its own tests and reports one of three verdicts:
 * ``passed`` — every test agreed with the reference;
 * ``not attempted`` — the learner's code still raises ``NotImplementedError``;
 * ``failed`` — with a concrete counterexample (the input, what was expected,
-  what came back) or the exception the learner's code raised.
+  what came back), the exception the learner's code raised, or the news that it
+  ran longer than the time limit (30 s unless :func:`set_time_limit` changed it).
 
 Whatever happens inside, a checker never raises into the learner's notebook:
 it returns a :class:`Feedback` (truthy when passed) that displays as one line,
@@ -17,15 +18,33 @@ Explained in Chapter 0, *How exercises give feedback*.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import signal
+import threading
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Feedback", "ExerciseFailure", "checker", "expect_equal"]
+__all__ = ["Feedback", "ExerciseFailure", "checker", "expect_equal", "set_time_limit"]
+
+#: Seconds a checker lets the learner's code run before it reports a failure
+#: (change it with :func:`set_time_limit`).
+TIME_LIMIT_S: float = 30.0
+
+
+def set_time_limit(seconds: float) -> None:
+    """Let every checker run the learner's code for up to ``seconds`` (default 30; 0 means no limit).
+
+    Explained in Chapter 0, *How exercises give feedback*.
+    """
+    global TIME_LIMIT_S
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
+        raise ValueError(f"the time limit must be a number of seconds ≥ 0, not {seconds!r}")
+    TIME_LIMIT_S = float(seconds)
 
 
 #: A Cayley table as the exercises pass it around: a list of rows of labels.
@@ -34,6 +53,45 @@ Table = list[list[int]]
 
 class ExerciseFailure(Exception):
     """Raised inside a checker to report a wrong answer; the message is shown to the learner."""
+
+
+class _TimeLimitReached(BaseException):
+    """Raised into the learner's code by the alarm; a ``BaseException`` so ``except Exception`` can't swallow it."""
+
+
+def _importing(frame: Any) -> bool:
+    """Whether ``frame`` or a caller of it is inside the import machinery."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block after ``seconds`` with :class:`_TimeLimitReached`.
+
+    Uses the real-time interval timer, which exists on Linux and macOS (Colab, JupyterLab)
+    and only in the main thread, where notebook cells run; elsewhere the block runs unlimited.
+    """
+    if seconds <= 0 or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        if _importing(frame):  # interrupting an import can leave an extension module half-built
+            signal.setitimer(signal.ITIMER_REAL, 0.05)  # try again once the import is done
+            return
+        raise _TimeLimitReached
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @dataclass(frozen=True)
@@ -71,15 +129,24 @@ def checker(exercise: str) -> Callable[[Callable[..., str | None]], Callable[...
     The wrapped function raises :class:`ExerciseFailure` for a wrong answer and
     may return a short success message. ``NotImplementedError`` from the
     learner's code means "not attempted"; any other exception is reported with
-    the line of the learner's code that raised it.
+    the line of the learner's code that raised it. A check that runs longer than
+    :func:`set_time_limit` seconds (30 by default) is stopped and reported as failed.
     """
 
     def decorate(test: Callable[..., str | None]) -> Callable[..., Feedback]:
         @functools.wraps(test)
         def run(*args: Any, **kwargs: Any) -> Feedback:
+            limit = TIME_LIMIT_S
             try:
-                note = test(*args, **kwargs)
+                with _time_limit(limit):
+                    note = test(*args, **kwargs)
                 result = Feedback(exercise, "passed", note or "")
+            except _TimeLimitReached:
+                result = Feedback(
+                    exercise,
+                    "failed",
+                    f"the check ran longer than {limit:g} s and was stopped — does a loop in your code never end?",
+                )
             except NotImplementedError:
                 result = Feedback(exercise, "not attempted", "replace the `raise NotImplementedError` line with your code")
             except ExerciseFailure as exc:
