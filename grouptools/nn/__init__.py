@@ -82,3 +82,35 @@ __all__ = [
     "permute_positions",
     "random_permutation",
 ]
+
+from .tasks import (
+    IGNORE_INDEX,
+    TASKS,
+    AssociativeRecall,
+    Batch,
+    GroupWordProblem,
+    MultiQueryAssociativeRecall,
+    Parity,
+    SequenceTask,
+    accuracy,
+    make_task,
+    per_position_accuracy,
+    sequence_accuracy,
+    task_loss,
+)
+
+__all__ += [
+    "IGNORE_INDEX",
+    "TASKS",
+    "AssociativeRecall",
+    "Batch",
+    "GroupWordProblem",
+    "MultiQueryAssociativeRecall",
+    "Parity",
+    "SequenceTask",
+    "accuracy",
+    "make_task",
+    "per_position_accuracy",
+    "sequence_accuracy",
+    "task_loss",
+]
