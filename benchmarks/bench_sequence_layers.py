@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from grouptools.nn import MultiHeadSelfAttention, S4DLayer, S4Layer, fft_conv, s4d_kernel_naive  # noqa: E402
+from grouptools.nn.timing import sync, timeit, timings  # noqa: E402,F401  (shared with the capstone)
 
 # Peak DRAM bandwidth (GB/s) of common cards, from the vendors' data sheets; the
 # first substring that occurs in torch.cuda.get_device_name() wins.
@@ -100,33 +101,6 @@ def peak_bandwidth(name: str, override: float | None) -> float | None:
         if key.lower() in name.lower():
             return gbps
     return None
-
-
-def sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def timings(fn, device: torch.device, repeats: int, warmup: int = 1, budget_s: float = 20.0) -> list[float]:
-    """Wall times of fn() in seconds (stops early when over budget)."""
-    for _ in range(warmup):
-        fn()
-    sync(device)
-    times: list[float] = []
-    start = time.perf_counter()
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        sync(device)
-        times.append(time.perf_counter() - t0)
-        if time.perf_counter() - start > budget_s and len(times) >= 2:
-            break
-    return times
-
-
-def timeit(fn, device: torch.device, repeats: int, warmup: int = 1, budget_s: float = 20.0) -> float:
-    """Median wall time of fn() in seconds."""
-    return statistics.median(timings(fn, device, repeats, warmup, budget_s))
 
 
 def interleaved_ratio(fa, fb, device: torch.device, repeats: int) -> dict:

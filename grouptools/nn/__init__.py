@@ -6,6 +6,10 @@
   functions, the S4 and S4D layers (convolution and step modes), optimiser groups;
 * :mod:`grouptools.nn.sequence_actions` — Z_L cyclic shifts and S_L permutations;
 * :mod:`grouptools.nn.equivariance` — a generic equivariance check.
+* :mod:`grouptools.nn.equivariant_layers` — Deep Sets, C₄ group convolutions, symmetrisation
+  and the Reynolds projection (Chapter 5);
+* :mod:`grouptools.nn.parameter_symmetries` — weight-space symmetries of MLPs, attention
+  and state-space models (Chapter 5).
 
 Explained in Chapter 8, *Sequence models and their symmetries*.
 """
@@ -83,6 +87,56 @@ __all__ = [
     "random_permutation",
 ]
 
+from .training import TrainHistory, train
+
+__all__ += ["TrainHistory", "train"]
+
+from .group_learning import (
+    CharacterModel,
+    GroupFit,
+    GroupMLP,
+    GroupTableData,
+    GroupTransformer,
+    evaluate_split,
+    fit_group_table,
+    group_table_dataset,
+    plot_learning_curves,
+    table_logits,
+)
+from .interpret import (
+    RealIrrep,
+    ablate,
+    ablation_table,
+    character_similarity,
+    irrep_fractions,
+    key_irreps,
+    product_with_inverse,
+    project_irreps,
+    real_irreps,
+)
+
+__all__ += [
+    "CharacterModel",
+    "plot_learning_curves",
+    "product_with_inverse",
+    "GroupFit",
+    "GroupMLP",
+    "GroupTableData",
+    "GroupTransformer",
+    "evaluate_split",
+    "fit_group_table",
+    "group_table_dataset",
+    "table_logits",
+    "RealIrrep",
+    "ablate",
+    "ablation_table",
+    "character_similarity",
+    "irrep_fractions",
+    "key_irreps",
+    "project_irreps",
+    "real_irreps",
+]
+
 from .tasks import (
     IGNORE_INDEX,
     TASKS,
@@ -113,4 +167,87 @@ __all__ += [
     "per_position_accuracy",
     "sequence_accuracy",
     "task_loss",
+]
+
+from .equivariance import GroupEquivarianceReport, check_group_equivariance
+from .equivariant_layers import (
+    C4GroupConv,
+    C4InvariantCNN,
+    C4LiftingConv,
+    DeepSets,
+    DeepSetsLayer,
+    PlainCNN,
+    Symmetrized,
+    c4_regular_action,
+    equivariant_basis,
+    project_equivariant,
+    reynolds_operator,
+    symmetrize,
+)
+from .parameter_symmetries import (
+    action_defect,
+    attention_qk_transform,
+    attention_vo_transform,
+    mlp_hidden_transform,
+    monomial_matrix,
+    ssm_similarity,
+)
+
+__all__ += [
+    "GroupEquivarianceReport",
+    "check_group_equivariance",
+    "C4GroupConv",
+    "C4InvariantCNN",
+    "C4LiftingConv",
+    "DeepSets",
+    "DeepSetsLayer",
+    "PlainCNN",
+    "Symmetrized",
+    "c4_regular_action",
+    "equivariant_basis",
+    "project_equivariant",
+    "reynolds_operator",
+    "symmetrize",
+    "action_defect",
+    "attention_qk_transform",
+    "attention_vo_transform",
+    "mlp_hidden_transform",
+    "monomial_matrix",
+    "ssm_similarity",
+]
+
+from .sequence_models import (
+    ARCHITECTURES,
+    MixerBlock,
+    Parallel,
+    ParallelBlock,
+    Residual,
+    SequenceModel,
+    SSMConvolution,
+    ZeroMap,
+    build_model,
+    commutator_gap,
+    count_parameters,
+    interleave,
+    matched_models,
+    parallel,
+    stack,
+)
+
+__all__ += [
+    "ARCHITECTURES",
+    "MixerBlock",
+    "Parallel",
+    "ParallelBlock",
+    "Residual",
+    "SequenceModel",
+    "SSMConvolution",
+    "ZeroMap",
+    "build_model",
+    "commutator_gap",
+    "count_parameters",
+    "interleave",
+    "matched_models",
+    "parallel",
+    "stack",
 ]
