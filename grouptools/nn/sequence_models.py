@@ -45,7 +45,6 @@ __all__ = [
     "Parallel",
     "ZeroMap",
     "MixerBlock",
-    "ParallelBlock",
     "SSMConvolution",
     "SequenceModel",
     "stack",
@@ -67,7 +66,7 @@ __all__ = [
 
 _SEC = "Explained in Chapter 9, *{}*."
 
-MIXER_KINDS = ("attention", "s4", "s4d")
+MIXER_KINDS = ("attention", "s4", "s4d", "parallel")
 _LETTERS = {"A": "attention", "S": "s4", "D": "s4d", "P": "parallel"}
 
 #: The architectures compared in Chapter 9: name → how its layer pattern is spelled for n layers.
@@ -106,11 +105,12 @@ def make_mixer(
     positional: str = "rotary",
     dtype: torch.dtype | None = None,
 ) -> nn.Module:
-    """One sequence mixer (B, L, d) → (B, L, d): causal attention, an S4 (DPLR) or an S4D layer.
+    """One sequence mixer (B, L, d) → (B, L, d): causal attention, an S4 (DPLR) or an S4D layer, or two in parallel.
 
     ``kind`` is ``"attention"`` (:class:`~grouptools.nn.MultiHeadSelfAttention`, causal,
     ``positional`` ``"rotary"`` or ``"none"``), ``"s4"`` (:class:`~grouptools.nn.S4Layer`
-    with ``l_max``) or ``"s4d"`` (:class:`~grouptools.nn.S4DLayer`).
+    with ``l_max``), ``"s4d"`` (:class:`~grouptools.nn.S4DLayer`) or ``"parallel"``
+    (attention ⊕ S4, the sum of the two branches, :class:`Parallel`).
 
     Explained in Chapter 9, *The models*.
     """
@@ -121,6 +121,9 @@ def make_mixer(
         return MultiHeadSelfAttention(d_model, n_heads, causal=True, positional=positional, dtype=dtype)
     if kind == "s4":
         return S4Layer(d_model, d_state, l_max=l_max, dtype=dtype)
+    if kind == "parallel":
+        kw = dict(n_heads=n_heads, d_state=d_state, l_max=l_max, positional=positional, dtype=dtype)
+        return Parallel(make_mixer("attention", d_model, **kw), make_mixer("s4", d_model, **kw))
     return S4DLayer(d_model, d_state, dtype=dtype)
 
 
@@ -205,31 +208,6 @@ class MixerBlock(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """(B, L, d) → (B, L, d): the mixer residual, then the MLP residual.
-
-        Explained in Chapter 9, *The models*.
-        """
-        return self.mlp(self.mixer(x))
-
-
-class ParallelBlock(nn.Module):
-    """x ↦ x + Attn(LN(x)) + S4(LN(x)), then the MLP: attention and S4 as parallel branches.
-
-    The mixer residual is x + (Attn ⊕ S4)(LN(x)) with ⊕ = :func:`parallel`.
-
-    Explained in Chapter 9, *The models*.
-    """
-
-    def __init__(self, d_model: int, *, mlp_hidden: int | None = None, dtype: torch.dtype | None = None, **mixer_kw: Any) -> None:
-        super().__init__()
-        self.kind = "parallel"
-        self.d_model = d_model
-        branches = Parallel(make_mixer("attention", d_model, dtype=dtype, **mixer_kw), make_mixer("s4", d_model, dtype=dtype, **mixer_kw))
-        self.mixer = Residual(branches, d_model, dtype=dtype)
-        hidden = 4 * d_model if mlp_hidden is None else _check_positive_int(mlp_hidden, "mlp_hidden")
-        self.mlp = Residual(_mlp(d_model, hidden, dtype), d_model, dtype=dtype)
-
-    def forward(self, x: Tensor) -> Tensor:
-        """(B, L, d) → (B, L, d): x + Attn(LN x) + S4(LN x), then the MLP residual.
 
         Explained in Chapter 9, *The models*.
         """
@@ -355,13 +333,9 @@ class SequenceModel(nn.Module):
         self.vocab_size, self.n_classes, self.d_model = vocab_size, n_classes, d_model
         self.l_max = l_max
         kw = dict(n_heads=n_heads, d_state=d_state, l_max=l_max, positional=positional)
-        blocks = []
-        for letter in pattern:
-            if letter == "P":
-                blocks.append(ParallelBlock(d_model, mlp_hidden=mlp_hidden, dtype=dtype, **kw))
-            else:
-                blocks.append(MixerBlock(_LETTERS[letter], d_model, mlp_hidden=mlp_hidden, dtype=dtype, **kw))
-        self.blocks = nn.ModuleList(blocks)
+        self.blocks = nn.ModuleList(
+            MixerBlock(_LETTERS[letter], d_model, mlp_hidden=mlp_hidden, dtype=dtype, **kw) for letter in pattern
+        )
         self.embed = nn.Embedding(vocab_size, d_model, dtype=dtype)
         self.norm = nn.LayerNorm(d_model, dtype=dtype)
         self.head = nn.Linear(d_model, n_classes, dtype=dtype)
