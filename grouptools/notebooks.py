@@ -30,6 +30,7 @@ Explained in Chapter 0, *How exercises give feedback*.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -251,15 +252,32 @@ def sync(root: Path = ROOT) -> list[str]:
     return _problems(root, fix=True)
 
 
+#: The thread-count variables of OpenMP and the BLAS libraries that numpy and torch use.
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def use_one_thread_by_default() -> None:
+    """Set every :data:`THREAD_VARIABLES` entry that is not set yet to 1, for this process and its kernels.
+
+    The notebooks' CPU configurations are small: one thread runs them faster than several,
+    and much faster than several competing with another kernel (the test suite runs two).
+    A value already in the environment wins.
+    """
+    for name in THREAD_VARIABLES:
+        os.environ.setdefault(name, "1")
+
+
 def execute(path: Path, timeout: int = 600) -> None:
     """Run a notebook top to bottom in its own folder and save it with its outputs.
 
     Per-cell timing metadata is dropped so that re-running leaves no diff where
     the outputs did not change. Raises on the first cell that fails (unless it
-    is tagged ``raises-exception``).
+    is tagged ``raises-exception``). The kernel runs single-threaded unless the
+    environment says otherwise (:func:`use_one_thread_by_default`), as under the tests.
     """
     from nbclient import NotebookClient
 
+    use_one_thread_by_default()
     path = Path(path).resolve()
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
