@@ -24,7 +24,8 @@ import torch.nn.functional as F
 from ..irreps import irreps
 from ..named import cyclic, dihedral, symmetric
 from ..representations import permutation_representation, regular_representation
-from ._feedback import ExerciseFailure, _call, _returned, checker
+from ._feedback import ExerciseFailure, _call, checker
+from ._tensors import _num, _shown, _tensor, _vec
 
 __all__ = [
     "check_symmetrize",
@@ -39,39 +40,6 @@ DT = torch.float64
 
 
 # ---------------------------------------------------------------------- helpers
-def _shown(value: Any) -> str:
-    """How to quote what the learner returned (large arrays by their shape only)."""
-    if isinstance(value, torch.Tensor):
-        return f"a tensor of shape {tuple(value.shape)}" if value.numel() > 12 else f"a tensor {value.tolist()!r}"
-    if isinstance(value, np.ndarray) and value.size > 12:
-        return f"an array of shape {value.shape}"
-    return _returned(value)
-
-
-def _tensor(value: Any, where: str, shape: tuple[int, ...], what: str) -> torch.Tensor:
-    """The learner's answer as a float64 tensor of the given shape, or a clear failure."""
-    if value is None or isinstance(value, (bool, str)) or callable(value):
-        raise ExerciseFailure(f"{where} you returned {_shown(value)}; return {what}")
-    try:
-        t = torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor) else value.detach())
-        t = t.to(DT) if not t.is_complex() else t.real.to(DT)
-    except (TypeError, ValueError, RuntimeError):
-        raise ExerciseFailure(f"{where} you returned {_shown(value)}; return {what}") from None
-    if tuple(t.shape) != shape:
-        raise ExerciseFailure(f"{where} you returned something of shape {tuple(t.shape)}; expected {what} of shape {shape}")
-    if not torch.all(torch.isfinite(t)):
-        raise ExerciseFailure(f"{where} your answer contains NaN or infinite entries")
-    return t
-
-
-def _num(x: float) -> str:
-    return f"{x:.4g}"
-
-
-def _vec(t: torch.Tensor) -> str:
-    return "[" + ", ".join(_num(float(v)) for v in t.flatten()[:8]) + (", …]" if t.numel() > 8 else "]")
-
-
 # ---------------------------------------------------------------------- 5.1
 def _set_functions() -> list[tuple[str, Callable[[torch.Tensor], torch.Tensor], int]]:
     return [
@@ -123,7 +91,7 @@ def check_symmetrize(symmetrize: Callable[[Callable, int], Any]) -> str:
 
 # ---------------------------------------------------------------------- 5.2
 def _rep_cases() -> list[tuple[str, np.ndarray]]:
-    S3, C4, C6, D4 = symmetric(3), cyclic(4), cyclic(6), dihedral(4)
+    S3, C4, D4 = symmetric(3), cyclic(4), dihedral(4)
     # a non-orthogonal real 2-dimensional representation of C6 (rotation by 60° in a skewed basis)
     c, s = np.cos(np.pi / 3), np.sin(np.pi / 3)
     R = np.array([[c, -s], [s, c]])
