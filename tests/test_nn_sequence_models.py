@@ -12,6 +12,7 @@ import grouptools as gt
 from grouptools.models import check_composition_axioms, same_function
 from grouptools.nn.sequence_models import (
     ARCHITECTURES,
+    Ensemble,
     MixerBlock,
     Parallel,
     SSMConvolution,
@@ -28,6 +29,7 @@ from grouptools.nn.sequence_models import (
     matched_models,
     parallel,
     stack,
+    held_out_metrics,
     theorem3_verdict,
     train_on_task,
 )
@@ -224,3 +226,25 @@ def test_train_and_evaluate_on_a_task() -> None:
     assert 0.0 <= final["accuracy"] <= 1.0 and final["scored"] == 4 * 16 * 12
     again = evaluate_task(m, task, n_batches=4, batch_size=16, seed=7777, length=12)
     assert again["accuracy"] == pytest.approx(final["accuracy"])
+    assert held_out_metrics(m, task, batch_size=16, test_length=12) == final  # the same held-out batches
+
+
+def test_an_ensemble_averages_its_members_probabilities() -> None:
+    torch.manual_seed(0)
+    a = SequenceModel("A", 7, 5, 16, **KW).double()
+    b = SequenceModel("S", 7, 5, 16, **KW).double()
+    x = torch.randint(0, 7, (3, 9))
+    with torch.no_grad():
+        p = Ensemble(a, b)(x).exp()
+        mean = (torch.softmax(a(x), -1) + torch.softmax(b(x), -1)) / 2
+        assert torch.allclose(p, mean, atol=1e-12)
+        assert torch.allclose(Ensemble(a)(x), torch.log_softmax(a(x), -1), atol=1e-12)  # one member: itself
+    assert count_parameters(Ensemble(a, b)) == count_parameters(a) + count_parameters(b)
+    assert Ensemble(a, b).vocab_size == 7
+
+
+def test_an_ensemble_needs_modules() -> None:
+    with pytest.raises(ValueError, match="at least one member"):
+        Ensemble()
+    with pytest.raises(TypeError, match="member 1"):
+        Ensemble(nn.Linear(2, 2), "not a model")

@@ -218,6 +218,7 @@ __all__ += [
 
 from .sequence_models import (
     ARCHITECTURES,
+    Ensemble,
     MixerBlock,
     Parallel,
     Residual,
@@ -235,6 +236,7 @@ from .sequence_models import (
 
 __all__ += [
     "ARCHITECTURES",
+    "Ensemble",
     "MixerBlock",
     "Parallel",
     "Residual",

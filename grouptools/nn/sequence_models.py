@@ -55,7 +55,9 @@ __all__ = [
     "count_parameters",
     "matched_models",
     "commutator_gap",
+    "Ensemble",
     "evaluate_task",
+    "held_out_metrics",
     "train_on_task",
     "throughput",
     "ssm_kernel_and_conv_time",
@@ -559,6 +561,56 @@ def evaluate_task(
     }
 
 
+def held_out_metrics(
+    model: nn.Module,
+    task: Any,
+    *,
+    batch_size: int = 32,
+    seed: int = 0,
+    test_length: int | None = None,
+    test_batches: int = 4,
+    device: Any = None,
+) -> dict[str, float]:
+    """The final test of :func:`train_on_task`: :func:`evaluate_task` on the held-out batches of ``seed``.
+
+    Any model evaluated with the same arguments sees exactly the same batches, so its
+    accuracy can be compared with the trained models' (an ensemble of them, say).
+
+    Explained in Chapter 9, *Training every model on every task*.
+    """
+    return evaluate_task(
+        model, task, n_batches=test_batches, batch_size=batch_size, seed=seed + 7777, length=test_length, device=device
+    )
+
+
+class Ensemble(nn.Module):
+    """The classic ensemble of trained models: the average of their predicted probabilities.
+
+    ``forward(x) = log((1/k) Σᵢ softmax(mᵢ(x)))``, returned as logits (their softmax is the
+    average), so :func:`~grouptools.nn.tasks.task_loss` and the accuracy functions apply
+    unchanged. Its cost is the sum of its members' costs.
+
+    Explained in Chapter 9, *Is the hybrid at least as good?*.
+    """
+
+    def __init__(self, *members: nn.Module) -> None:
+        super().__init__()
+        if not members:
+            raise ValueError("an ensemble needs at least one member")
+        for i, m in enumerate(members):
+            _check_module(m, f"member {i}")
+        self.members = nn.ModuleList(members)
+        self.vocab_size = getattr(members[0], "vocab_size", None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """(B, L) tokens → (B, L, n_classes) log of the averaged probabilities.
+
+        Explained in Chapter 9, *Is the hybrid at least as good?*.
+        """
+        logp = torch.stack([torch.log_softmax(m(x), dim=-1) for m in self.members])
+        return torch.logsumexp(logp, dim=0) - math.log(len(self.members))
+
+
 def train_on_task(
     model: nn.Module,
     task: Any,
@@ -610,7 +662,7 @@ def train_on_task(
         model, get_batch, loss_fn, opt, steps, evaluate=evaluate, eval_every=eval_every, eval_at_start=True,
         log_every=1, scheduler=sched, grad_clip=1.0, device=dev, progress=progress, desc=desc,
     )
-    final = evaluate_task(model, task, n_batches=test_batches, batch_size=batch_size, seed=seed + 7777, length=test_length, device=dev)
+    final = held_out_metrics(model, task, batch_size=batch_size, seed=seed, test_length=test_length, test_batches=test_batches, device=dev)
     return hist, final
 
 
