@@ -32,6 +32,7 @@ from grouptools.nn.equivariant_layers import (
     shape_images,
     shape_names,
     symmetrize,
+    train_classifier,
 )
 from grouptools.nn.sequence_actions import permute_positions
 from grouptools.representations import intertwiners, permutation_representation, regular_representation
@@ -299,3 +300,22 @@ def test_group_report_str_and_errors():
         check_group_equivariance(lambda t: t, lambda g, t: t, x)
     with pytest.raises(ValueError, match="different groups"):
         check_group_equivariance(lambda t: t, ROT, x, permutation_action(3))
+
+
+def test_train_classifier_learns_the_shapes_and_is_reproducible() -> None:
+    x, y = shape_images(200, 12, seed=1)
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        model, hist = train_classifier(PlainCNN(1, 8, 4), x, y, steps=60, batch_size=32, seed=3)
+        runs.append((model, hist))
+    (m1, h1), (m2, h2) = runs
+    assert h1.loss == h2.loss  # the same seed draws the same minibatches
+    assert h1.loss[-1] < h1.loss[0] and h1.examples_seen == 60 * 32
+    assert accuracy_under_action(m1, x, y, ROT)[0] > 0.5  # well above chance (0.25) on its training images
+
+
+def test_train_classifier_needs_one_label_per_image() -> None:
+    x, y = shape_images(10, 12, seed=0)
+    with pytest.raises(ValueError, match="10 examples but y has 9 labels"):
+        train_classifier(PlainCNN(1, 4, 4), x, y[:9], steps=1, batch_size=2)

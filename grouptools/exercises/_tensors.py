@@ -10,6 +10,7 @@ Explained in Chapter 0, *How exercises give feedback*.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -73,3 +74,21 @@ def _vec(t: torch.Tensor) -> str:
     if t.is_complex():
         return "[" + ", ".join(f"{complex(v):.3g}" for v in t[:6]) + (", …]" if t.numel() > 6 else "]")
     return "[" + ", ".join(_num(float(v)) for v in t[:8]) + (", …]" if t.numel() > 8 else "]")
+
+
+def _scalar(value: Any) -> Any:
+    """A one-element tensor or array as a Python number; anything else unchanged."""
+    if isinstance(value, (torch.Tensor, np.ndarray)) and value.ndim == 0 and value.dtype not in (bool, torch.bool):
+        return value.item()
+    return value
+
+
+def _number(value: Any, where: str, what: str) -> float:
+    """The learner's answer as one finite real number, or a clear failure."""
+    value = _scalar(value)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ExerciseFailure(f"{where} you returned {_shown(value)}; return {what}")
+    x = float(value)
+    if not math.isfinite(x):
+        raise ExerciseFailure(f"{where} you returned {x}; return {what} (a finite number)")
+    return x

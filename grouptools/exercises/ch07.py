@@ -30,7 +30,7 @@ from ..named import cyclic, dihedral, quaternion, symmetric
 from ..nn.group_learning import group_table_dataset
 from ..nn.interpret import character_similarity, irrep_fractions, product_with_inverse, project_irreps, real_irreps
 from ._feedback import ExerciseFailure, _as_bool, _call, checker
-from ._tensors import _num, _pair, _shown, _tensor
+from ._tensors import _num, _number, _pair, _shown, _tensor
 
 __all__ = [
     "check_split_table",
@@ -57,20 +57,6 @@ def _groups() -> list[tuple[str, FiniteGroup]]:
         ("S4 (relabelled)", S4.relabelled([(g + 5) % S4.order for g in S4.elements])),
         ("Z5", cyclic(5)),
     ]
-
-
-def _number(value: Any, where: str, what: str) -> float:
-    """The learner's answer as one finite real number, or a clear failure."""
-    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype != bool:
-        value = value.item()
-    if hasattr(value, "item") and getattr(value, "ndim", None) == 0 and not isinstance(value, np.bool_):
-        value = value.item()
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ExerciseFailure(f"{where} you returned {_shown(value)}; return {what}")
-    x = float(value)
-    if not math.isfinite(x):
-        raise ExerciseFailure(f"{where} you returned {x}; return {what} (a finite number)")
-    return x
 
 
 def _real_matrix(value: Any, where: str, shape: tuple[int, ...], what: str) -> np.ndarray:

@@ -29,7 +29,7 @@ from ..nn import S4DLayer
 from ..nn.sequence_models import MixerBlock, SSMConvolution, commutator_gap, count_parameters, make_mixer, theorem3_verdict
 from ..nn.tasks import IGNORE_INDEX, GroupWordProblem, accuracy
 from ._feedback import ExerciseFailure, _call, checker
-from ._tensors import _num, _shown, _tensor, _vec
+from ._tensors import _num, _number, _scalar, _shown, _tensor, _vec
 
 __all__ = [
     "check_relative_commutator",
@@ -44,24 +44,6 @@ DT = torch.float64
 
 
 # ---------------------------------------------------------------------- helpers
-def _scalar(value: Any) -> Any:
-    """A one-element tensor or array as a Python number; anything else unchanged."""
-    if isinstance(value, (torch.Tensor, np.ndarray)) and value.ndim == 0 and value.dtype not in (bool, torch.bool):
-        return value.item()
-    return value
-
-
-def _number(value: Any, where: str, what: str) -> float:
-    """The learner's answer as one finite real number, or a clear failure."""
-    value = _scalar(value)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ExerciseFailure(f"{where} you returned {_shown(value)}; return {what}")
-    x = float(value)
-    if not math.isfinite(x):
-        raise ExerciseFailure(f"{where} you returned {x}; return {what} (a finite number)")
-    return x
-
-
 def _two(got: float, want: float) -> tuple[str, str]:
     """The two numbers with enough digits to tell them apart."""
     for digits in (4, 6, 8, 12, 17):

@@ -41,6 +41,7 @@ __all__ = [
     "shape_names",
     "shape_images",
     "accuracy_under_action",
+    "train_classifier",
 ]
 
 
@@ -140,7 +141,34 @@ def c4_regular_action() -> TensorAction:
     return TensorAction(cyclic(4), act, name="C4 on group feature maps")
 
 
-class C4LiftingConv(nn.Module):
+class _C4Conv(nn.Module):
+    """What the two C₄ convolutions share: the filter ψ, its bias, and the plain convolution
+    with the bank of rotated filters that :meth:`rotated_filters` builds. ``_orientations_in``
+    is 1 for images and 4 for feature maps over the group."""
+
+    _orientations_in = 1
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3, bias: bool = True) -> None:
+        super().__init__()
+        self.in_channels = _positive_int(in_channels, "in_channels")
+        self.out_channels = _positive_int(out_channels, "out_channels")
+        self.kernel_size = k = _odd_kernel(kernel_size)
+        g = self._orientations_in
+        shape = (out_channels, in_channels, k, k) if g == 1 else (out_channels, in_channels, g, k, k)
+        self.weight = nn.Parameter(torch.randn(*shape) / (g * in_channels * k * k) ** 0.5)
+        self.bias = nn.Parameter(torch.zeros(out_channels)) if bias else None
+
+    def rotated_filters(self) -> Tensor:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _correlate(self, x: Tensor) -> Tensor:
+        """(B, C_in·g, H, H) → (B, C_out, 4, H, H): one plain convolution with the rotated filter bank."""
+        bias = None if self.bias is None else self.bias.repeat_interleave(4)
+        y = F.conv2d(x, self.rotated_filters(), bias, padding=self.kernel_size // 2)
+        return y.view(x.shape[0], self.out_channels, 4, *y.shape[-2:])
+
+
+class C4LiftingConv(_C4Conv):
     """The lifting convolution: one filter, correlated with the image in all four orientations.
 
     Input (B, C_in, H, H), output (B, C_out, 4, H, H) with
@@ -150,15 +178,6 @@ class C4LiftingConv(nn.Module):
 
     Explained in Chapter 5, *Group convolution*.
     """
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3, bias: bool = True) -> None:
-        super().__init__()
-        self.in_channels = _positive_int(in_channels, "in_channels")
-        self.out_channels = _positive_int(out_channels, "out_channels")
-        self.kernel_size = _odd_kernel(kernel_size)
-        k = kernel_size
-        self.weight = nn.Parameter(torch.randn(out_channels, in_channels, k, k) / (in_channels * k * k) ** 0.5)
-        self.bias = nn.Parameter(torch.zeros(out_channels)) if bias else None
 
     def rotated_filters(self) -> Tensor:
         """The filter bank (C_out·4, C_in, k, k): ψ rotated by 0, 1, 2, 3 quarter turns, orientation fastest.
@@ -177,12 +196,10 @@ class C4LiftingConv(nn.Module):
             raise ValueError(
                 f"expected square images of shape (B, {self.in_channels}, H, H), got shape {tuple(x.shape)}"
             )
-        bias = None if self.bias is None else self.bias.repeat_interleave(4)
-        y = F.conv2d(x, self.rotated_filters(), bias, padding=self.kernel_size // 2)
-        return y.view(x.shape[0], self.out_channels, 4, *y.shape[-2:])
+        return self._correlate(x)
 
 
-class C4GroupConv(nn.Module):
+class C4GroupConv(_C4Conv):
     """The C₄ group convolution on feature maps over the group, (B, C_in, 4, H, H) → (B, C_out, 4, H, H).
 
     out[:, :, k] = Σ_s conv2d(f[:, :, s], rot90(ψ[:, :, s − k], k)): the filter for output
@@ -192,16 +209,7 @@ class C4GroupConv(nn.Module):
     Explained in Chapter 5, *Group convolution*.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3, bias: bool = True) -> None:
-        super().__init__()
-        self.in_channels = _positive_int(in_channels, "in_channels")
-        self.out_channels = _positive_int(out_channels, "out_channels")
-        self.kernel_size = _odd_kernel(kernel_size)
-        k = kernel_size
-        self.weight = nn.Parameter(
-            torch.randn(out_channels, in_channels, 4, k, k) / (4 * in_channels * k * k) ** 0.5
-        )
-        self.bias = nn.Parameter(torch.zeros(out_channels)) if bias else None
+    _orientations_in = 4
 
     def rotated_filters(self) -> Tensor:
         """The filter bank (C_out·4, C_in·4, k, k) of the equivalent plain convolution.
@@ -221,11 +229,7 @@ class C4GroupConv(nn.Module):
             raise ValueError(
                 f"expected group feature maps of shape (B, {self.in_channels}, 4, H, H), got shape {tuple(f.shape)}"
             )
-        B = f.shape[0]
-        bias = None if self.bias is None else self.bias.repeat_interleave(4)
-        y = F.conv2d(f.reshape(B, self.in_channels * 4, *f.shape[-2:]), self.rotated_filters(), bias,
-                     padding=self.kernel_size // 2)
-        return y.view(B, self.out_channels, 4, *y.shape[-2:])
+        return self._correlate(f.reshape(f.shape[0], self.in_channels * 4, *f.shape[-2:]))
 
 
 class C4InvariantCNN(nn.Module):
@@ -494,3 +498,41 @@ def accuracy_under_action(model: nn.Module, x: Tensor, y: Tensor, action: Tensor
             return [float((model(action(g, x)).argmax(-1) == y).float().mean()) for g in action.group.elements]
     finally:
         model.train(was_training)
+
+
+def train_classifier(
+    model: nn.Module,
+    x: Tensor,
+    y: Tensor,
+    *,
+    steps: int,
+    batch_size: int,
+    lr: float = 1e-2,
+    seed: int = 0,
+    device: Any = None,
+) -> tuple[nn.Module, Any]:
+    """Train an image classifier with Adam and cross-entropy on random minibatches of (x, y).
+
+    Minibatches are drawn with replacement from a generator seeded with ``seed``, by the
+    shared trainer :func:`grouptools.nn.training.train`. Returns the model, moved back to
+    the CPU, and the :class:`~grouptools.nn.training.TrainHistory`.
+
+    Explained in Chapter 5, *An invariant model against a plain one*.
+    """
+    from .training import train
+
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(f"x has {x.shape[0]} examples but y has {y.shape[0]} labels")
+    gen = torch.Generator().manual_seed(seed)
+    model = model.to(device) if device is not None else model
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+
+    def batch(step: int) -> tuple[Tensor, Tensor]:
+        idx = torch.randint(x.shape[0], (batch_size,), generator=gen)
+        return x[idx], y[idx]
+
+    def loss(m: nn.Module, b: tuple[Tensor, Tensor]) -> Tensor:
+        return F.cross_entropy(m(b[0]), b[1])
+
+    history = train(model, batch, loss, opt, steps, progress=False)
+    return model.cpu(), history
