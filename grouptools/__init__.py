@@ -23,6 +23,7 @@ from .named import (
 )
 from .runtime import choose_config, get_device, seed_everything, setup
 from .characters import CharacterTable, character_table
+from .formatting import array_str, fmt, fmt_error, fmt_list
 from .irreps import irreps
 from .representations import Representation
 
@@ -33,9 +34,11 @@ _SUBMODULES = {
     "characters",
     "conjugacy",
     "exercises",
+    "formatting",
     "fourier",
     "homomorphisms",
     "irreps",
+    "linalg",
     "models",
     "nn",
     "notebooks",
@@ -79,6 +82,10 @@ __all__ = [
     "character_table",
     "irreps",
     "Representation",
+    "fmt",
+    "fmt_list",
+    "fmt_error",
+    "array_str",
 ]
 
 __version__ = "0.1.0"

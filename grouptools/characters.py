@@ -40,6 +40,7 @@ import numpy as np
 
 from .conjugacy import class_labels
 from .groups import FiniteGroup
+from .linalg import snap
 
 if TYPE_CHECKING:  # pragma: no cover
     from .representations import Representation
@@ -87,20 +88,9 @@ def clear_cache() -> None:
     Explained in Chapter 6, *Character tables*.
     """
     _TABLE_CACHE.clear()
-    from . import irreps as _irreps
+    from .irreps import _IRREP_CACHE  # here: irreps imports this module
 
-    _irreps._IRREP_CACHE.clear()
-
-
-def _clean(values: np.ndarray, tol: float = _CLEAN_TOL) -> np.ndarray:
-    """Round real and imaginary parts that are within ``tol`` of an integer; zero tiny parts."""
-    v = np.asarray(values, dtype=np.complex128).copy()
-    re, im = v.real.copy(), v.imag.copy()
-    for part in (re, im):
-        near = np.abs(part - np.round(part)) < tol
-        part[near] = np.round(part[near])
-    v = re + 1j * im
-    return v + 0.0  # turns -0.0 into 0.0
+    _IRREP_CACHE.clear()
 
 
 # --------------------------------------------------------------------------- printing values
@@ -344,7 +334,7 @@ class CharacterTable:
         e = self.exponent
         cells = [
             [
-                format_character_value(v, e, digits) if exact else f"{_clean(np.array([v]))[0]:.{digits}g}"
+                format_character_value(v, e, digits) if exact else f"{snap(np.array([v], dtype=np.complex128), _CLEAN_TOL)[0]:.{digits}g}"
                 for v in row
             ]
             for row in self.values
@@ -480,7 +470,7 @@ def _compute_table(G: FiniteGroup) -> CharacterTable:
     deg2 = n / np.sum(np.abs(W) ** 2 / sizes[:, None], axis=0)
     degrees = np.sqrt(deg2)
     chars = (degrees[None, :] * W / sizes[:, None]).T  # rows: characters
-    values = _clean(chars)
+    values = snap(np.asarray(chars, dtype=np.complex128), _CLEAN_TOL)
     d_int = np.round(values[:, 0].real).astype(np.int64)
     if np.max(np.abs(values[:, 0] - d_int)) > 1e-6:
         raise RuntimeError(f"non-integral character degrees {values[:, 0]} for {G.name}")
@@ -590,7 +580,7 @@ def frobenius_schur_indicator(G: FiniteGroup, chi: Sequence[complex] | np.ndarra
         raise ValueError(f"a character of {G.name} has {G.order} values, not shape {chi.shape}")
     sq = G.table[np.arange(G.order), np.arange(G.order)]
     nu = complex(np.mean(chi[sq]))
-    return complex(_clean(np.array([nu]))[0])
+    return complex(snap(np.array([nu], dtype=np.complex128), _CLEAN_TOL)[0])
 
 
 def plot_character_table(

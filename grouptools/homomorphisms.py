@@ -20,6 +20,7 @@ import numpy as np
 
 from .errors import NotAHomomorphismError
 from .groups import Element, FiniteGroup
+from .linalg import null_space
 from .subgroups import as_group, quotient_group
 
 __all__ = [
@@ -545,7 +546,8 @@ def real_additive_homomorphisms(G: FiniteGroup) -> np.ndarray:
     """A basis of all homomorphisms f: G → (ℝ, +), as columns of an |G|×k array.
 
     They are the solutions of the linear equations f(a·b) = f(a) + f(b); the
-    basis is the null space of that system. For a finite group it is always
+    basis is the canonical basis of the null space of that system
+    (:func:`grouptools.linalg.null_space`). For a finite group it is always
     empty (k = 0): f(g) = f(gᵐ)/m = f(e)/m = 0, where m is g's order.
 
     Explained in Chapter 3, *The determinant*.
@@ -557,6 +559,4 @@ def real_additive_homomorphisms(G: FiniteGroup) -> np.ndarray:
     np.add.at(rows, (r, G.table.ravel()), 1.0)
     np.add.at(rows, (r, a.ravel()), -1.0)
     np.add.at(rows, (r, b.ravel()), -1.0)
-    _, s, vt = np.linalg.svd(rows, full_matrices=False)
-    rank = int((s > 1e-9 * max(1.0, s[0])).sum())
-    return vt[rank:].T.copy()
+    return null_space(rows)

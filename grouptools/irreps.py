@@ -1,32 +1,57 @@
 """Explicit unitary irreducible representations of any finite group.
 
 Method (one irreducible character χ of degree d at a time; linear characters,
-d = 1, are their own representations):
+d = 1, are their own representations). No step depends on the basis that a LAPACK
+routine happens to return, so the result is the same on every machine (see step 3).
 
 1. **Isotypic component.** In the left regular representation L on ℂ[G] the
    operator P = (d/|G|) Σ_g conj(χ(g)) L(g) is the orthogonal projection onto
-   the χ-isotypic component W, of dimension d², which is d copies of the irrep.
-   An orthonormal basis of W comes from a QR factorisation of P·X for a random
-   |G|×d² matrix X.
-2. **Commutant eigen-split.** Right multiplications R(a) f(x) = Σ_h a(h) f(x·h)
-   commute with L. For a random a with a(h⁻¹) = conj(a(h)) the operator R(a) is
-   Hermitian and acts on W ≅ V ⊗ V* as 1 ⊗ B with B a random Hermitian d×d
-   matrix, so its eigenvalues on W come in d clusters of multiplicity d, and
-   each eigenspace U is an irreducible left-invariant subspace.
-3. **Matrices.** ρ(g) = Uᴴ L(g) U with U an orthonormal basis (|G|×d). Since
-   L(g) is a permutation matrix and U has orthonormal columns spanning an
-   invariant subspace, every ρ(g) is unitary: no Weyl-trick averaging of a
-   Hermitian form is needed.
-4. **Real forms.** When the Frobenius–Schur indicator is +1 the projection P is
-   real and a *real* symmetric a is used, so B is real symmetric, U is real and
-   ρ(g) is real orthogonal. (For indicator −1 no real form exists: the real
-   commutant is quaternionic and real symmetric a give eigenspaces of twice the
-   size, so a complex a is used; for indicator 0 the character is not real.)
+   the χ-isotypic component W, of dimension d², which is d copies of the irrep V.
+2. **One irreducible subspace.** Right multiplications R(a) f(x) = Σ_h a(h) f(x·h)
+   commute with L and act on W ≅ V ⊗ V* through the second factor only, so each
+   choice of a line in V* picks one irreducible left-invariant subspace of W.
 
-Randomness comes from ``numpy.random.default_rng`` with a fixed seed; if a draw
-gives clusters that are not well separated the next draw is used, so the result
-is deterministic. Every irrep is validated (homomorphism on generators, trace
-equal to the character) before it is returned.
+   *Preferred: an eigenvector of one element.* Take the first element h (in label
+   order) and λ = e^{2πij/o} (j = 0, 1, …, o the order of h; only λ = ±1 for a real
+   irrep) such that λ is a *simple* eigenvalue of ρ(h); its multiplicity
+   (1/o) Σ_k χ(hᵏ) λ^{−k} is read off the character. With a = (1/o) Σ_k λᵏ δ_{hᵏ} the
+   operator Π = P R(a) is the orthogonal projector onto an irreducible subspace, found
+   with no eigensolver at all, and in the basis below ρ(h) u₁ = λ u₁: the matrices
+   are adapted to h. (For the dihedral group D₄ this gives ρ(s) = diag(1, −1) and the
+   quarter turn for ρ(r).) Most irreps of the groups in the course have such an h.
+
+   *Otherwise: a seeded commutant element.* An orthonormal basis of W comes from a QR
+   factorisation of P·X for a random |G|×d² matrix X. For a random a with a(h⁻¹) =
+   conj(a(h)) the operator R(a) is Hermitian and acts on W as 1 ⊗ B with B a random
+   Hermitian d×d matrix, so its eigenvalues on W come in d clusters of multiplicity d;
+   the eigenspace of the best separated cluster is an irreducible subspace. The
+   random numbers come from ``numpy.random.default_rng`` with a fixed seed (a
+   bit-exact stream on every platform); a draw whose clusters are not well separated
+   is discarded, so the result is deterministic.
+3. **A canonical basis.** A subspace is determined by its orthogonal projector Π;
+   the basis that QR and ``eigh`` return is not (signs, phases, rotations inside a
+   cluster), and neither would the matrices be. The basis is therefore built from Π
+   alone: with w = Π δ_e (the projection of the identity's indicator function), it is
+   Gram–Schmidt applied to the translates L(x) w = Π δ_x for x = e first, then the
+   other labels in increasing order, skipping translates already in the span
+   (:func:`grouptools.linalg.canonical_basis`). So u₁ = w/|w|, and every ρ(g) is a
+   function of the group and its labels only: the same on every machine, BLAS build,
+   kernel path and thread count, in every process and call order, up to rounding
+   (about 1e-13). A subspace for which some translate is neither clearly inside nor
+   clearly outside the span is not used (the next choice is taken).
+4. **Matrices.** ρ(g) = Uᴴ L(g) U with U the canonical basis (|G|×d). Since L(g) is
+   a permutation matrix and U has orthonormal columns spanning an invariant
+   subspace, every ρ(g) is unitary: no Weyl-trick averaging of a Hermitian form is
+   needed. Entries within 1e-10 of an integer are set to it (so 0 and ±1 are exact
+   and −0.0 does not occur).
+5. **Real forms.** When the Frobenius–Schur indicator is +1, P is real and so is the
+   chosen a (ψ = ±1, or a real symmetric random a), hence U is real and ρ(g) real
+   orthogonal. (For indicator −1 no real form exists: the real commutant is
+   quaternionic and real symmetric a give eigenspaces of twice the size, so a
+   complex a is used; for indicator 0 the character is not real.)
+
+Every irrep is validated (homomorphism on generators, trace equal to the character)
+before it is returned.
 
 Explained in Chapter 6, *Irreducible representations*.
 """
@@ -37,6 +62,7 @@ import numpy as np
 
 from .characters import _IdentityCache, character_table
 from .groups import FiniteGroup
+from .linalg import AmbiguousRankError, canonical_basis, snap
 from .representations import Representation
 
 __all__ = ["irreps", "regular_decomposition", "isotypic_projection"]
@@ -68,6 +94,69 @@ def isotypic_projection(G: FiniteGroup, chi: np.ndarray, degree: int) -> np.ndar
     return (degree / G.order) * np.conj(np.asarray(chi, dtype=np.complex128))[zx]
 
 
+def _powers(G: FiniteGroup, h: int) -> list[int]:
+    """[e, h, h², …, h^{o−1}] for an element h of order o."""
+    out = [G.identity]
+    x = h
+    while x != G.identity:
+        out.append(x)
+        x = int(G.table[x, h])
+    return out
+
+
+def _simple_eigenvalue_idempotent(G: FiniteGroup, chi: np.ndarray, nu: int) -> np.ndarray | None:
+    """a = (1/o) Σ_k λᵏ δ_{hᵏ} for the first element h and simple eigenvalue λ of ρ(h), or None.
+
+    Elements h ≠ e are tried in label order and λ = e^{2πij/o} for j = 0, 1, …, o − 1 (o the
+    order of h); for a real irrep (ν = +1) only λ = ±1, so that the basis is real. The
+    multiplicity of λ as an eigenvalue of ρ(h) is (1/o) Σ_k χ(hᵏ) λ^{−k}, read off the
+    character. With this a, R(a) is an orthogonal projector and ρ(h) u₁ = λ u₁ for the
+    first canonical basis vector u₁.
+    """
+    chi = np.asarray(chi, dtype=np.complex128)
+    for h in range(G.order):
+        if h == G.identity:
+            continue
+        pw = _powers(G, h)
+        o = len(pw)
+        values = chi[pw]
+        js = ([0, o // 2] if o % 2 == 0 else [0]) if nu == 1 else range(o)
+        for j in js:
+            lam_k = snap(np.exp(2j * np.pi * j * np.arange(o) / o), 1e-14)  # λᵏ, exact when ±1 or ±i
+            if abs(complex(np.mean(values * lam_k.conj())) - 1) < 1e-8:
+                a = np.zeros(G.order, dtype=np.complex128)
+                a[pw] = lam_k / o
+                return a
+    return None
+
+
+def _matrices(G: FiniteGroup, inv: np.ndarray, U: np.ndarray) -> np.ndarray:
+    """ρ(g) = Uᴴ L(g) U for every g, with (L(g) U)[y] = U[g⁻¹·y]; in blocks of g to bound memory."""
+    n, d = U.shape
+    mats = np.empty((n, d, d), dtype=np.complex128)
+    block = max(1, 4_000_000 // (n * d))
+    Uc = U.conj()
+    for start in range(0, n, block):
+        g = np.arange(start, min(n, start + block))
+        LU = U[G.table[inv[g]]]  # LU[g, y, :] = U[g⁻¹·y]
+        mats[g] = np.einsum("ya,gyb->gab", Uc, LU)
+    return snap(mats, 1e-10)
+
+
+def _canonical_irreducible_basis(G: FiniteGroup, inv: np.ndarray, w: np.ndarray, d: int) -> np.ndarray:
+    """The canonical orthonormal basis of the irreducible left-invariant subspace spanned by the translates of w.
+
+    w = Π δ_e for the subspace's orthogonal projector Π. Gram–Schmidt runs over the translates
+    L(x) w = Π δ_x for x = e and then the other labels in increasing order (module docstring,
+    step 3). Raises :class:`~grouptools.linalg.AmbiguousRankError` when a translate is
+    neither clearly inside nor clearly outside the span.
+    """
+    e = G.identity
+    order = [e] + [x for x in range(G.order) if x != e]
+    translates = (w[G.table[inv[x]]] for x in order)  # (L(x) w)[y] = w[x⁻¹·y]
+    return canonical_basis(lambda v: v, translates, rank=d, strict=True)
+
+
 def _one_irrep(
     G: FiniteGroup, inv: np.ndarray, chi: np.ndarray, d: int, nu: int, rng: np.random.Generator
 ) -> np.ndarray:
@@ -76,6 +165,14 @@ def _one_irrep(
     P = isotypic_projection(G, chi, d)
     if real:
         P = P.real
+    found = _simple_eigenvalue_idempotent(G, chi, nu)
+    if found is not None:
+        a = found.real if real else found
+        w = P @ a[inv]  # Π δ_e with Π = P R(a), and R(a) δ_e = a(x⁻¹)
+        try:
+            return _matrices(G, inv, _canonical_irreducible_basis(G, inv, w, d))
+        except AmbiguousRankError:
+            pass
     dtype = np.float64 if real else np.complex128
     xinv_y = G.table[inv[:, None], np.arange(n)[None, :]]  # x⁻¹·y
     for _attempt in range(30):
@@ -104,15 +201,11 @@ def _one_irrep(
         if gaps[b] < 1e-4:
             continue
         U = W @ V[:, b * d : (b + 1) * d]
-        # ρ(g) = Uᴴ L(g) U,  (L(g) U)[y] = U[g⁻¹ y]; in blocks of g to bound memory
-        mats = np.empty((n, d, d), dtype=np.complex128)
-        block = max(1, 4_000_000 // (n * d))
-        Uc = U.conj()
-        for start in range(0, n, block):
-            g = np.arange(start, min(n, start + block))
-            LU = U[G.table[inv[g]]]  # LU[g, y, :] = U[g⁻¹·y]
-            mats[g] = np.einsum("ya,gyb->gab", Uc, LU)
-        return mats
+        w = U @ U[G.identity].conj()  # Π δ_e with Π = U Uᴴ; does not depend on the basis U
+        try:
+            return _matrices(G, inv, _canonical_irreducible_basis(G, inv, w, d))
+        except AmbiguousRankError:
+            continue
     raise RuntimeError(f"could not split the isotypic component of degree {d} of {G.name}")
 
 
@@ -140,6 +233,14 @@ def irreps(G: FiniteGroup, *, cache: bool = True) -> list[Representation]:
     representation and a random Hermitian element of the commutant, seeded) is
     described in the module docstring. Each irrep's ``name`` is ``"ρᵢ"`` and it
     carries ``index``, ``indicator`` and ``table`` attributes.
+
+    **What is canonical.** The order and labels are those of the character table; the
+    matrices are a pure function of the group (its Cayley table and labels): the basis
+    of each irrep is the Gram–Schmidt basis of the translates of one fixed vector
+    (module docstring, step 3), not whatever basis LAPACK returned. Two machines,
+    BLAS builds, kernel paths or thread counts, two processes, and a cached or an
+    uncached call agree entry by entry to rounding (about 1e-13), with exact 0 and ±1
+    where the exact value is an integer.
 
     Explained in Chapter 6, *Irreducible representations*.
     """

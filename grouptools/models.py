@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from .formatting import fmt_error, noise_floor
+
 __all__ = [
     "compose",
     "Composition",
@@ -274,7 +276,9 @@ class InvertibleLinear(InvertibleModule):
             raise ValueError(f"features must be a positive integer, got {features!r}")
         self.features = features
         kw = {"dtype": dtype if dtype is not None else torch.get_default_dtype()}
-        q, _ = torch.linalg.qr(torch.randn(features, features, dtype=torch.float64))
+        q, r = torch.linalg.qr(torch.randn(features, features, dtype=torch.float64))
+        # the signs of QR's columns are the library's choice; diag(R) > 0 makes q a function of the draw
+        q = q * torch.where(torch.diagonal(r) < 0, -1.0, 1.0).to(q.dtype)
         self._set_from(q, None, kw["dtype"])
         if bias:
             bound = 1 / math.sqrt(features)
@@ -463,6 +467,9 @@ class Comparison:
     atol: float
     n_inputs: int
     reason: str = ""
+    #: deviations below this (or below atol, if smaller) are rounding noise of the outputs' dtype
+    #: and print as "< floor"
+    floor: float = 1e-12
 
     def __bool__(self) -> bool:
         return self.max_deviation <= self.atol
@@ -472,10 +479,10 @@ class Comparison:
             return f"differ: {self.reason}"
         verdict = "agree" if self else "differ"
         sign = "≤" if self else ">"
-        return (
-            f"{verdict} on {self.n_inputs} inputs: max |f(x) − g(x)| = {self.max_deviation:.1e} "
-            f"{sign} atol = {self.atol:.0e}"
-        )
+        dev = fmt_error(self.max_deviation, min(self.floor, self.atol), relation=True)
+        if dev.startswith("<"):  # rounding noise, below atol too
+            return f"{verdict} on {self.n_inputs} inputs: max |f(x) − g(x)| {dev}"
+        return f"{verdict} on {self.n_inputs} inputs: max |f(x) − g(x)| {dev} {sign} atol = {self.atol:.0e}"
 
 
 def _as_inputs(inputs: torch.Tensor) -> torch.Tensor:
@@ -505,7 +512,7 @@ def same_function(f: nn.Module, g: nn.Module, inputs: torch.Tensor, atol: float 
     if fx.shape != gx.shape:
         return Comparison(math.inf, atol, x.shape[0], f"outputs have shapes {tuple(fx.shape)} and {tuple(gx.shape)}")
     dev = (fx - gx).abs().max().item() if fx.numel() else 0.0
-    return Comparison(float(dev), atol, x.shape[0])
+    return Comparison(float(dev), atol, x.shape[0], floor=noise_floor(fx.dtype))
 
 
 @dataclass(frozen=True)
@@ -669,6 +676,8 @@ class CompositionReport:
     max_identity_deviation: float
     inverses: dict[str, str | None]
     failures: tuple[AxiomFailure, ...] = field(default_factory=tuple)
+    #: deviations below this (the probes' rounding level, or atol if smaller) print as "< floor"
+    floor: float = 1e-12
 
     @property
     def is_monoid(self) -> bool:
@@ -685,8 +694,8 @@ class CompositionReport:
     def __str__(self) -> str:
         n = len(self.names)
         lines = [
-            f"associativity on all {n**3} triples: max deviation {self.max_associativity_deviation:.1e}",
-            f"identity on all {n} elements:       max deviation {self.max_identity_deviation:.1e}",
+            f"associativity on all {n**3} triples: max deviation {fmt_error(self.max_associativity_deviation, self.floor)}",
+            f"identity on all {n} elements:       max deviation {fmt_error(self.max_identity_deviation, self.floor)}",
         ]
         for name, inv in self.inverses.items():
             lines.append(f"inverse of {name}: {inv if inv is not None else 'none found'}")
@@ -807,4 +816,5 @@ def check_composition_axioms(
                 )
             failures.append(AxiomFailure("inverse", (name,), message))
 
-    return CompositionReport(labels, float(assoc), float(ident), inverses, tuple(failures))
+    floor = min(noise_floor(x.dtype), atol)
+    return CompositionReport(labels, float(assoc), float(ident), inverses, tuple(failures), floor)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .groups import Element, FiniteGroup
+from .linalg import null_space
 from .subgroups import as_group
 
 __all__ = [
@@ -417,10 +418,12 @@ def permutation_representation(G: FiniteGroup, action: Any = None) -> Representa
 def intertwiners(rho: Representation, sigma: Representation, atol: float = 1e-9) -> np.ndarray:
     """A basis of Hom_G(ρ, σ) = {T : T ρ(g) = σ(g) T for all g}, as an array of shape (m, d_σ, d_ρ).
 
-    The equations for the generators of G suffice; the basis is orthonormal for
-    the Frobenius inner product (right singular vectors of the stacked linear
-    system). Its size m is ⟨χ_ρ, χ_σ⟩ (Schur's lemma, summed over irreps). An
-    equivariant linear layer from ρ to σ is exactly such a T.
+    The equations for the generators of G suffice. The basis is orthonormal for the
+    Frobenius inner product and canonical: it is :func:`grouptools.linalg.null_space` of
+    the stacked linear system in vec(T) (row-major), Gram–Schmidt of the projections of
+    the matrix units E₀₀, E₀₁, … onto the solution space, so it is the same on every
+    machine and is real when ρ and σ are. Its size m is ⟨χ_ρ, χ_σ⟩ (Schur's lemma,
+    summed over irreps). An equivariant linear layer from ρ to σ is exactly such a T.
 
     Explained in Chapter 6, *Schur's lemma*.
     """
@@ -431,10 +434,10 @@ def intertwiners(rho: Representation, sigma: Representation, atol: float = 1e-9)
         # vec(T ρ(s) − σ(s) T) with T of shape (b, a), row-major vec
         rows.append(np.kron(np.eye(b), rho.matrices[s].T) - np.kron(sigma.matrices[s], np.eye(a)))
     A = np.vstack(rows)
-    _, sv, vh = np.linalg.svd(A)
-    sv = np.concatenate([sv, np.zeros(vh.shape[0] - len(sv))])
-    null = vh[sv <= atol * max(1.0, sv[0] if len(sv) else 1.0)].conj()
-    return null.reshape(-1, b, a)
+    if rho.is_real() and sigma.is_real():
+        A = A.real
+    N = null_space(A, rtol=atol)
+    return N.T.reshape(-1, b, a)
 
 
 def unitarize(rho: Representation) -> tuple[Representation, np.ndarray]:

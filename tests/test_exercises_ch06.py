@@ -202,7 +202,7 @@ def test_class_inner_product_wrong_answers():
     assert_fails(
         name,
         lambda s, c, p: np.sum(s * np.conj(c) * p) / np.sum(s),
-        "for f = [1+2i, 2+1i, 3] and χ2 of Z3 (class sizes [1, 1, 1]) you returned -0.7887-0.2113i, "
+        "for f = [1+2i, 2+i, 3] and χ2 of Z3 (class sizes [1, 1, 1]) you returned -0.7887-0.2113i, "
         "expected -0.7887+0.2113i",
     )
     assert_fails(name, lambda s, c, p: [1.0], "you returned [1.0]; return one number")

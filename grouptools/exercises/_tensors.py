@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..formatting import fmt, fmt_list
 from ._feedback import ExerciseFailure, _returned
 
 DT = torch.float64
@@ -66,14 +67,14 @@ def _pair(value: Any, where: str, what: str) -> tuple[Any, Any]:
 
 
 def _num(x: float) -> str:
-    return f"{x:.4g}"
+    """A number rounded to 4 decimals (never ``-0``): the checkers' messages read the same everywhere."""
+    return fmt(x, 4, trim=True)
 
 
 def _vec(t: torch.Tensor) -> str:
+    """The first 8 entries of a tensor, rounded like :func:`_num`."""
     t = t.flatten()
-    if t.is_complex():
-        return "[" + ", ".join(f"{complex(v):.3g}" for v in t[:6]) + (", …]" if t.numel() > 6 else "]")
-    return "[" + ", ".join(_num(float(v)) for v in t[:8]) + (", …]" if t.numel() > 8 else "]")
+    return fmt_list(t[:8], 4)[:-1] + (", …]" if t.numel() > 8 else "]")
 
 
 def _scalar(value: Any) -> Any:

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..formatting import fmt_list
 from ..irreps import irreps
 from ..named import cyclic, dihedral, symmetric
 from ..representations import permutation_representation, regular_representation
@@ -118,7 +119,7 @@ def check_reynolds_project(reynolds_project: Callable[[np.ndarray, list], Any]) 
     for what, mats in cases:
         d = mats.shape[1]
         W = np.round(rng.normal(size=(d, d)), 2)
-        where = f"for {what} and W = {np.round(W, 2).tolist() if d <= 3 else f'a random {d}×{d} matrix'}"
+        where = f"for {what} and W = {fmt_list(W, 2) if d <= 3 else f'a random {d}×{d} matrix'}"
         want = sum(np.linalg.inv(m) @ W @ m for m in mats) / len(mats)
         got = _call(reynolds_project, where, W.copy(), [m.copy() for m in mats])
         T = _tensor(got, where, (d, d), f"a {d}×{d} matrix").numpy()
@@ -131,8 +132,8 @@ def check_reynolds_project(reynolds_project: Callable[[np.ndarray, list], Any]) 
             else "it commutes with every ρ(g) but is not the average (did you divide by |G|, and average over every element?)"
         )
         raise ExerciseFailure(
-            f"{where} you returned {np.round(T, 3).tolist() if d <= 3 else f'a matrix {np.round(T[0], 3).tolist()}… (first row)'}; "
-            f"{why}; expected {np.round(want, 3).tolist() if d <= 3 else f'first row {np.round(want[0], 3).tolist()}'}"
+            f"{where} you returned {fmt_list(T, 3) if d <= 3 else f'a matrix {fmt_list(T[0], 3)}… (first row)'}; "
+            f"{why}; expected {fmt_list(want, 3) if d <= 3 else f'first row {fmt_list(want[0], 3)}'}"
         )
     return f"all {len(cases)} projections correct, including a non-orthogonal representation"
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import subgroups as sg
 from ..characters import character_table
+from ..formatting import fmt, fmt_list
 from ..fourier import fourier_transform
 from ..groups import FiniteGroup
 from ..irreps import irreps
@@ -81,22 +82,16 @@ def _shown(value: Any) -> str:
 
 
 def _fmt(z: complex) -> str:
-    """A number rounded to 4 digits, without an imaginary part when it is real."""
-    z = complex(z)
-    re, im = round(z.real, 4) + 0.0, round(z.imag, 4) + 0.0
-    if im == 0:
-        return f"{re:g}"
-    if re == 0:
-        return f"{im:g}i"
-    return f"{re:g}{im:+g}i"
+    """A number rounded to 4 decimals, without an imaginary part when it is real (never ``-0``)."""
+    return fmt(complex(z), 4, trim=True)
 
 
 def _vec(values: Any) -> str:
-    return "[" + ", ".join(_fmt(z) for z in values) + "]"
+    return fmt_list(np.asarray(values), 4)
 
 
 def _mat(M: np.ndarray) -> str:
-    return "[" + ", ".join("[" + ", ".join(_fmt(z) for z in row) + "]" for row in M) + "]"
+    return fmt_list(np.asarray(M), 4)
 
 
 def _number(value: Any, where: str) -> complex:

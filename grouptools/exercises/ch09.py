@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..formatting import fmt_list
 from ..named import alternating, cyclic, dihedral, symmetric
 from ..nn import S4DLayer
 from ..nn.sequence_models import MixerBlock, SSMConvolution, commutator_gap, count_parameters, make_mixer, theorem3_verdict
@@ -131,7 +132,7 @@ def check_compose_kernels(compose_kernels: Callable[[torch.Tensor, torch.Tensor]
         k2 = torch.randn(d, L, generator=gen, dtype=DT)
         where = f"for two random kernels of shape ({d}, {L})"
         if d * L <= 6:
-            where = f"for k1 = {np.round(k1.numpy(), 3).tolist()} and k2 = {np.round(k2.numpy(), 3).tolist()} (rounded)"
+            where = f"for k1 = {fmt_list(k1, 3)} and k2 = {fmt_list(k2, 3)} (rounded)"
         want = _reference_compose(k1, k2)
         what = f"the composed kernel ({d} channel{'s' * (d > 1)}, {L} tap{'s' * (L > 1)})"
         got = _tensor(_call(compose_kernels, where, k1.clone(), k2.clone()), where, (d, L), what)

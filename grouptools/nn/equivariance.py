@@ -18,6 +18,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from ..formatting import fmt_error, noise_floor
+
 __all__ = ["EquivarianceReport", "GroupEquivarianceReport", "check_equivariance", "check_group_equivariance"]
 
 
@@ -31,13 +33,20 @@ class EquivarianceReport:
     max_abs_error: float
     relative_error: float
     passed: bool
+    #: errors below this are rounding noise of the dtype and print as "< floor"
+    floor: float = 1e-12
 
     def __bool__(self) -> bool:
         return self.passed
 
     def __str__(self) -> str:
         verdict = "equivariant" if self.passed else "NOT equivariant"
-        return f"{verdict}: max |f(g·x) − g·f(x)| = {self.max_abs_error:.2e} (relative {self.relative_error:.2e})"
+        return f"{verdict}: {_gap(self.max_abs_error, self.relative_error, self.floor)}"
+
+
+def _gap(err: float, rel: float, floor: float, worst: str = "") -> str:
+    """``max |f(g·x) − g·f(x)| = 5.1e-01 (relative 1.0e+00)``, with rounding noise as ``< 1e-12``."""
+    return f"{worst}max |f(g·x) − g·f(x)| {fmt_error(err, floor, relation=True)} (relative {fmt_error(rel, floor)})"
 
 
 def check_equivariance(
@@ -52,7 +61,9 @@ def check_equivariance(
 
     Runs under ``torch.no_grad()`` and, for modules, in eval mode (dropout off),
     restoring the training flag afterwards. Passes when every entry satisfies
-    |a − b| ≤ atol + rtol·|b|.
+    |a − b| ≤ atol + rtol·|b|. The report prints errors below the dtype's rounding level
+    (:func:`grouptools.formatting.noise_floor`) as ``< 1e-12`` (float64) or ``< 1e-05``
+    (float32), so its text is the same on every machine.
 
     Explained in Chapter 5, *A generic equivariance test* (used in Chapter 8, *Symmetries of sequence models*).
     """
@@ -74,7 +85,7 @@ def check_equivariance(
     err = float(diff.max()) if diff.numel() else 0.0
     scale = float(rhs.abs().max()) if rhs.numel() else 0.0
     passed = bool(torch.all(diff <= atol + rtol * rhs.abs()))
-    return EquivarianceReport(err, err / scale if scale > 0 else err, passed)
+    return EquivarianceReport(err, err / scale if scale > 0 else err, passed, noise_floor(rhs.dtype))
 
 
 @dataclass(frozen=True)
@@ -132,7 +143,8 @@ class GroupEquivarianceReport:
             head = f"equivariant under all {len(self.reports)} elements of {self.group_name}"
         else:
             head = f"NOT equivariant under {self.group_name}: fails for {', '.join(self.failures)}"
-        return f"{head}: worst max |f(g·x) − g·f(x)| = {self.max_abs_error:.2e} (relative {self.relative_error:.2e})"
+        floor = max(r.floor for r in self.reports)
+        return f"{head}: {_gap(self.max_abs_error, self.relative_error, floor, 'worst ')}"
 
 
 def check_group_equivariance(

@@ -23,6 +23,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..actions import TensorAction
+from ..linalg import canonical_basis
+from .tasks import argmax_credit
 from ..representations import Representation
 
 __all__ = [
@@ -418,14 +420,17 @@ def project_equivariant(W: Any, rho_in: Representation, rho_out: Representation)
 def equivariant_basis(rho_in: Representation, rho_out: Representation, tol: float = 1e-9) -> np.ndarray:
     """An orthonormal basis (m, d_out, d_in) of the equivariant maps, the image of :func:`reynolds_operator`.
 
-    Its size m is the rank of P, which equals ⟨χ_in, χ_out⟩.
+    Its size m is the rank of P, which equals ⟨χ_in, χ_out⟩. The basis is canonical
+    (:func:`grouptools.linalg.canonical_basis` of P: Gram–Schmidt of the symmetrised
+    matrix units P(E₀₀), P(E₀₁), … in row-major order), so it does not depend on the
+    machine; it is real when both representations are.
 
     Explained in Chapter 5, *The Reynolds projection onto equivariant maps*.
     """
     P = reynolds_operator(rho_in, rho_out)
-    u, s, _ = np.linalg.svd(P)
-    rank = int(np.sum(s > tol * max(1.0, s[0] if len(s) else 1.0)))
-    return u[:, :rank].T.reshape(rank, rho_out.degree, rho_in.degree)
+    rank = int(round(float(np.trace(P).real)))
+    U = canonical_basis(P, rank=rank)
+    return U.T.reshape(rank, rho_out.degree, rho_in.degree)
 
 
 # --------------------------------------------------------------------------- data and evaluation for the demo
@@ -495,7 +500,7 @@ def accuracy_under_action(model: nn.Module, x: Tensor, y: Tensor, action: Tensor
     model.eval()
     try:
         with torch.no_grad():
-            return [float((model(action(g, x)).argmax(-1) == y).float().mean()) for g in action.group.elements]
+            return [float(argmax_credit(model(action(g, x)), y).mean()) for g in action.group.elements]
     finally:
         model.train(was_training)
 

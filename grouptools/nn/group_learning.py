@@ -35,6 +35,7 @@ from torch import Tensor, nn
 
 from ..groups import FiniteGroup
 from .attention import TransformerBlock
+from .tasks import argmax_credit
 from .training import TrainHistory, train
 
 __all__ = [
@@ -281,6 +282,7 @@ def evaluate_split(model: nn.Module, data: GroupTableData, split: str = "test") 
     """Cross-entropy loss and accuracy of ``model`` on one part of the table.
 
     Returns ``{"loss": …, "acc": …}``; the model is run in eval mode and its mode restored.
+    Exact ties among the logits count as a fraction (:func:`~grouptools.nn.tasks.argmax_credit`).
 
     Explained in Chapter 7, *Learning a multiplication table*.
     """
@@ -292,7 +294,7 @@ def evaluate_split(model: nn.Module, data: GroupTableData, split: str = "test") 
         logits = model(a, b)
         return {
             "loss": float(F.cross_entropy(logits.float(), c)),
-            "acc": float((logits.argmax(-1) == c).float().mean()),
+            "acc": float(argmax_credit(logits, c).mean()),
         }
     finally:
         model.train(was)

@@ -153,7 +153,8 @@ def hippo_legs_nplr(N: int) -> NPLR:
 
     A + P Pᵀ = −I/2 + S with S skew-symmetric, hence normal; its eigenvalues are
     Λ = −1/2 + iω with ω the (real) eigenvalues of the Hermitian matrix −iS.
-    Returned in complex128, all N modes.
+    Returned in complex128, all N modes. Each eigenvector's phase is fixed so that
+    B̃ = V* B is real and positive, so the result does not depend on the LAPACK build.
 
     Explained in Chapter 8, *The DPLR form of HiPPO*.
     """
@@ -163,9 +164,16 @@ def hippo_legs_nplr(N: int) -> NPLR:
     S = A + P[:, None] * P[None, :]
     skew = S + 0.5 * torch.eye(N, dtype=torch.float64)
     omega, V = torch.linalg.eigh(-1j * skew.to(torch.complex128))
+    # eigh returns each eigenvector with an arbitrary phase (machine-dependent); fix it so
+    # that B̃ = V* B is real and positive. The eigenvalues are simple, so V is then canonical.
+    Bc = B.to(torch.complex128)
+    Bt = V.conj().T @ Bc
+    if bool((Bt.abs() < 1e-12).any()):  # pragma: no cover - every HiPPO-LegS mode sees the input
+        raise RuntimeError("a HiPPO-LegS mode is orthogonal to B; its phase cannot be fixed by B")
+    V = V * (Bt / Bt.abs()).unsqueeze(0)
     Lambda = -0.5 + 1j * omega.to(torch.complex128)
     Vh = V.conj().T
-    return NPLR(Lambda=Lambda, P=Vh @ P.to(torch.complex128), B=Vh @ B.to(torch.complex128), V=V)
+    return NPLR(Lambda=Lambda, P=Vh @ P.to(torch.complex128), B=Bt.abs().to(torch.complex128), V=V)
 
 
 def hippo_legs_dplr(N: int) -> NPLR:

@@ -531,7 +531,7 @@ def evaluate_task(
 
     Explained in Chapter 9, *Training every model on every task*.
     """
-    from .tasks import IGNORE_INDEX, sequence_accuracy, task_loss
+    from .tasks import IGNORE_INDEX, argmax_credit, sequence_accuracy, task_loss
 
     _check_positive_int(n_batches, "n_batches")
     _check_positive_int(batch_size, "batch_size")
@@ -539,7 +539,8 @@ def evaluate_task(
     gen = torch.Generator().manual_seed(seed)
     was = model.training
     model.eval()
-    correct = scored = 0
+    correct = 0.0
+    scored = 0
     seq_acc = loss = 0.0
     try:
         with torch.no_grad():
@@ -547,7 +548,7 @@ def evaluate_task(
                 b = task.sample(batch_size, gen, length=length).to(dev)
                 logits = model(b.inputs)
                 mask = b.targets != IGNORE_INDEX
-                correct += int(((logits.argmax(-1) == b.targets) & mask).sum())
+                correct += float((argmax_credit(logits, b.targets) * mask).sum())
                 scored += int(mask.sum())
                 seq_acc += float(sequence_accuracy(logits, b.targets))
                 loss += float(task_loss(logits, b.targets))

@@ -59,6 +59,7 @@ __all__ = [
     "Parity",
     "TASKS",
     "make_task",
+    "argmax_credit",
     "accuracy",
     "per_position_accuracy",
     "sequence_accuracy",
@@ -648,21 +649,52 @@ def _check_logits(logits: Tensor, targets: Tensor) -> None:
             )
 
 
+def argmax_credit(logits: Tensor, targets: Tensor) -> Tensor:
+    """Per prediction, the probability that the argmax is right when exact ties are broken at random.
+
+    ``logits`` is ``[..., n_classes]`` and ``targets`` ``[...]``. A class is tied with the
+    maximum when its logit is within 16 machine epsilons (of the logits' dtype, relative
+    to max(1, |max|)) of it; the credit is 1/k when the target is one of k tied classes,
+    else 0. Without ties this is ``(logits.argmax(-1) == targets)``. With them, plain
+    ``argmax`` would pick the first tied class, and which class comes first then depends
+    on rounding noise: a model whose logits are all equal (after an ablation, say) would
+    score anything from 0 to 1 depending on the machine, while its credit is exactly
+    1/n_classes. Targets outside [0, n_classes) (such as ``IGNORE_INDEX``) get 0.
+
+    Explained in Chapter 7, *Ablations*.
+    """
+    if logits.shape[:-1] != targets.shape:
+        raise ValueError(
+            f"logits [..., n_classes] and targets [...] must agree in their leading dimensions, got "
+            f"{tuple(logits.shape)} and {tuple(targets.shape)}"
+        )
+    top = logits.max(dim=-1, keepdim=True).values
+    eps = torch.finfo(logits.dtype).eps if logits.is_floating_point() else 0.0
+    tol = 16 * eps * top.abs().clamp(min=1.0)
+    tied = logits >= top - tol
+    k = tied.sum(dim=-1)
+    valid = (targets >= 0) & (targets < logits.shape[-1])
+    hit = tied.gather(-1, targets.clamp(0, logits.shape[-1] - 1).unsqueeze(-1)).squeeze(-1) & valid
+    return hit.to(torch.float64) / k.to(torch.float64)
+
+
 def _correct_and_mask(logits: Tensor, targets: Tensor) -> tuple[Tensor, Tensor]:
+    """The credit of each position (:func:`argmax_credit`, 0 where not scored) and the scored mask."""
     _check_logits(logits, targets)
     mask = targets != IGNORE_INDEX
-    correct = (logits.argmax(dim=-1) == targets) & mask
-    return correct, mask
+    return argmax_credit(logits, targets) * mask, mask
 
 
 def accuracy(logits: Tensor, targets: Tensor) -> float:
     """Fraction of scored positions (``targets != IGNORE_INDEX``) whose argmax is right; nan if none.
 
+    Exact ties count as a fraction (:func:`argmax_credit`).
+
     Explained in Chapter 9, *The benchmarks*.
     """
-    correct, mask = _correct_and_mask(logits, targets)
+    credit, mask = _correct_and_mask(logits, targets)
     n = int(mask.sum())
-    return float("nan") if n == 0 else int(correct.sum()) / n
+    return float("nan") if n == 0 else float(credit.sum()) / n
 
 
 def per_position_accuracy(logits: Tensor, targets: Tensor) -> Tensor:
@@ -670,8 +702,8 @@ def per_position_accuracy(logits: Tensor, targets: Tensor) -> Tensor:
 
     Explained in Chapter 9, *The benchmarks*.
     """
-    correct, mask = _correct_and_mask(logits, targets)
-    num = correct.sum(dim=0).double().cpu()
+    credit, mask = _correct_and_mask(logits, targets)
+    num = credit.sum(dim=0).double().cpu()
     den = mask.sum(dim=0).double().cpu()
     out = num / den.clamp(min=1)
     out[den == 0] = math.nan
@@ -681,15 +713,16 @@ def per_position_accuracy(logits: Tensor, targets: Tensor) -> Tensor:
 def sequence_accuracy(logits: Tensor, targets: Tensor) -> float:
     """Fraction of sequences (with at least one scored position) whose scored positions are all right.
 
-    nan if no sequence has a scored position.
+    With exact ties a sequence counts with the product of its positions' credits (ties
+    broken independently at random). nan if no sequence has a scored position.
 
     Explained in Chapter 9, *The benchmarks*.
     """
-    correct, mask = _correct_and_mask(logits, targets)
-    ok = (correct | ~mask).all(dim=1)
+    credit, mask = _correct_and_mask(logits, targets)
+    ok = torch.where(mask, credit, torch.ones_like(credit)).prod(dim=1)
     has = mask.any(dim=1)
     n = int(has.sum())
-    return float("nan") if n == 0 else int((ok & has).sum()) / n
+    return float("nan") if n == 0 else float((ok * has).sum()) / n
 
 
 def task_loss(logits: Tensor, targets: Tensor) -> Tensor:
