@@ -15,7 +15,7 @@ order; the notebooks themselves, the test files and the tests inside them are sh
 
 import pytest
 
-from grouptools.notebooks import use_one_thread_by_default
+from grouptools.runtime import use_one_thread_by_default
 
 use_one_thread_by_default()
 

@@ -37,6 +37,8 @@ from pathlib import Path
 
 import nbformat
 
+from .runtime import THREAD_VARIABLES, use_one_thread_by_default
+
 __all__ = [
     "ROOT",
     "execute",
@@ -250,21 +252,6 @@ def sync(root: Path = ROOT) -> list[str]:
     compare: ``jupyter nbconvert --to notebook --execute --inplace exercises/*.ipynb``.
     """
     return _problems(root, fix=True)
-
-
-#: The thread-count variables of OpenMP and the BLAS libraries that numpy and torch use.
-THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def use_one_thread_by_default() -> None:
-    """Set every :data:`THREAD_VARIABLES` entry that is not set yet to 1, for this process and its kernels.
-
-    The notebooks' CPU configurations are small: one thread runs them faster than several,
-    and much faster than several competing with another kernel (the test suite runs two).
-    A value already in the environment wins.
-    """
-    for name in THREAD_VARIABLES:
-        os.environ.setdefault(name, "1")
 
 
 def execute(path: Path, timeout: int = 600) -> None:

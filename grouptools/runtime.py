@@ -12,7 +12,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["seed_everything", "get_device", "setup", "RunConfig", "choose_config"]
+__all__ = [
+    "seed_everything",
+    "get_device",
+    "setup",
+    "RunConfig",
+    "choose_config",
+    "THREAD_VARIABLES",
+    "use_one_thread_by_default",
+]
 
 
 def seed_everything(seed: int = 0) -> None:
@@ -123,3 +131,21 @@ def choose_config(full: dict, small: dict, device: Any, verbose: bool = True) ->
     if verbose:
         print(f"running the {name} configuration: {cfg.values}")
     return cfg
+
+
+#: The thread-count variables of OpenMP and the BLAS libraries that numpy and torch use.
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def use_one_thread_by_default() -> None:
+    """Set every :data:`THREAD_VARIABLES` entry that is not set yet to 1, for this process and its kernels.
+
+    The notebooks' CPU configurations are small: one thread runs them faster than several,
+    and much faster than several competing with another kernel (the test suite runs two).
+    A value already in the environment wins. Called by the test suite's ``conftest.py`` and
+    by :func:`grouptools.notebooks.execute`.
+
+    Explained in Chapter 0, *Running the course*.
+    """
+    for name in THREAD_VARIABLES:
+        os.environ.setdefault(name, "1")
