@@ -504,6 +504,13 @@ def character_table(G: FiniteGroup, *, cache: bool = True) -> CharacterTable:
     :meth:`FiniteGroup.from_table` whose identity is not label 0. Results are
     cached per group (``cache=False`` recomputes).
 
+    **What is canonical.** Classes are ordered by their smallest label (the identity's
+    first) and rows by degree, then real before non-real, then by value (see
+    :class:`CharacterTable`); a value is a character value, which no choice of basis
+    can change (the eigenvectors of step 4 are rescaled to identity entry 1). Values
+    within 1e-9 of an integer are exact integers. So the table is the same on every
+    machine, to rounding in its irrational entries (about 1e-13).
+
     >>> import grouptools as gt
     >>> character_table(gt.symmetric(3)).degrees.tolist()
     [1, 1, 2]

@@ -134,7 +134,7 @@ def array_str(x: Any, digits: int = 3) -> str:
 def fmt_error(err: Any, floor: float = 1e-12, *, relation: bool = False) -> str:
     """An error, gap or residual: ``"< 1e-12"`` when it is below ``floor``, else two significant digits.
 
-    An array gives its largest absolute entry. Rounding noise (1e-16 on one machine,
+    The size is the absolute value (an array gives its largest one). Rounding noise (1e-16 on one machine,
     4e-16 on another, or exactly 0) thus prints the same everywhere, while a real error
     (``3.5e-02``) keeps its size. With ``relation=True`` a value comes with ``"= "`` in
     front (``"= 3.5e-02"``), so that ``f"gap {fmt_error(e, relation=True)}"`` reads well
@@ -143,7 +143,7 @@ def fmt_error(err: Any, floor: float = 1e-12, *, relation: bool = False) -> str:
     Explained in Chapter 0, *Reproducible numbers*.
     """
     arr = _as_array(err)
-    e = float(np.max(np.abs(arr))) if arr.ndim else float(arr)
+    e = float(np.max(np.abs(arr))) if arr.size else 0.0
     if not floor > 0:
         raise ValueError(f"floor must be positive, got {floor!r}")
     if math.isnan(e):
@@ -163,9 +163,10 @@ def noise_floor(dtype: Any) -> float:
 
     Explained in Chapter 0, *Reproducible numbers*.
     """
-    itemsize = getattr(dtype, "itemsize", None)
-    if itemsize is None:
-        itemsize = np.dtype(dtype).itemsize
-    complex_ = bool(getattr(dtype, "is_complex", False)) or getattr(dtype, "kind", "") == "c"
+    if hasattr(dtype, "is_floating_point"):  # a torch dtype (torch is not imported here)
+        itemsize, complex_ = dtype.itemsize, dtype.is_complex
+    else:
+        np_dtype = np.dtype(dtype)
+        itemsize, complex_ = np_dtype.itemsize, np_dtype.kind == "c"
     bytes_per_part = itemsize // 2 if complex_ else itemsize
     return 1e-12 if bytes_per_part >= 8 else 1e-5 if bytes_per_part >= 4 else 1e-2

@@ -11,6 +11,10 @@ unitary irreps ρ₀, …, ρ_{k−1} of :func:`~grouptools.irreps`:
 For G = Z_n the irreps are the characters χ(g) = e^{−2πi k g/n}, and
 f̂(χ) is ``numpy.fft.fft(f)[k]``: the discrete Fourier transform.
 
+The coefficients f̂(ρ) depend on the basis of each irrep; with the default
+``reps`` that basis is :func:`~grouptools.irreps`' canonical one, so the
+coefficients are the same on every machine (to rounding).
+
 Explained in Chapter 6, *The Fourier transform on a finite group*.
 """
 

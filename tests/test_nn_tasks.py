@@ -26,6 +26,7 @@ from grouptools.nn.tasks import (
     Parity,
     SequenceTask,
     accuracy,
+    argmax_credit,
     make_task,
     per_position_accuracy,
     sequence_accuracy,
@@ -506,3 +507,27 @@ def test_loss_trains_a_lookup_table_on_parity_inputs():
         opt.step()
     b = task.sample(64, g)
     assert accuracy(emb(b.inputs), b.targets) == 1.0
+
+
+# ---------------------------------------------------------------- exact ties
+def test_argmax_credit_shares_exact_ties():
+    logits = torch.tensor([[1.0, 2.0, 2.0, 0.0], [3.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
+    credit = argmax_credit(logits, torch.tensor([1, 0, 3]))
+    assert credit.tolist() == [0.5, 1.0, 0.25]
+    assert argmax_credit(logits, torch.tensor([3, 1, IGNORE_INDEX])).tolist() == [0.0, 0.0, 0.0]
+    # rounding noise (1e-17 on one machine, 0 on another) is a tie; a real gap is not
+    noisy = torch.tensor([[1e-17, 0.0, -1e-17]], dtype=torch.float64)
+    assert argmax_credit(noisy, torch.tensor([2])).item() == pytest.approx(1 / 3)
+    assert argmax_credit(torch.tensor([[1e-3, 0.0]]), torch.tensor([1])).item() == 0.0
+    with pytest.raises(ValueError, match="leading dimensions"):
+        argmax_credit(logits, torch.tensor([0, 1]))
+
+
+def test_accuracy_metrics_count_ties_as_fractions():
+    logits = torch.zeros(2, 3, 4)  # every position a 4-way tie
+    targets = torch.tensor([[0, IGNORE_INDEX, 2], [1, 1, IGNORE_INDEX]])
+    assert accuracy(logits, targets) == pytest.approx(0.25)
+    assert per_position_accuracy(logits, targets).tolist() == pytest.approx([0.25, 0.25, 0.25])
+    assert sequence_accuracy(logits, targets) == pytest.approx(1 / 16)  # two scored positions each
+    without_ties = torch.nn.functional.one_hot(targets.clamp(min=0), 4).float()
+    assert accuracy(without_ties, targets) == 1.0 and sequence_accuracy(without_ties, targets) == 1.0
