@@ -40,6 +40,7 @@ import numpy as np
 
 from .conjugacy import class_labels
 from .groups import FiniteGroup
+from .formatting import fmt
 from .linalg import snap
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -334,7 +335,7 @@ class CharacterTable:
         e = self.exponent
         cells = [
             [
-                format_character_value(v, e, digits) if exact else f"{snap(np.array([v], dtype=np.complex128), _CLEAN_TOL)[0]:.{digits}g}"
+                format_character_value(v, e, digits) if exact else fmt(v, digits, trim=True)
                 for v in row
             ]
             for row in self.values
@@ -351,7 +352,7 @@ class CharacterTable:
         widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
         widths = [min(w, 14) for w in widths]
 
-        def fmt(r: list[str]) -> str:
+        def aligned(r: list[str]) -> str:
             out = [r[0].ljust(widths[0])]
             for c in range(1, len(r)):
                 s = r[c] if len(r[c]) <= widths[c] else r[c][: widths[c] - 1] + "…"
@@ -359,9 +360,9 @@ class CharacterTable:
             return "  ".join(out)
 
         lines = [f"Character table of {G.name} (order {G.order}, {self.num_classes} classes)"]
-        lines += [fmt(r) for r in head_rows]
-        lines.append("-" * len(fmt(head_rows[0])))
-        lines += [fmt(r) for r in body]
+        lines += [aligned(r) for r in head_rows]
+        lines.append("-" * len(aligned(head_rows[0])))
+        lines += [aligned(r) for r in body]
         return "\n".join(lines)
 
     def __str__(self) -> str:

@@ -16,8 +16,7 @@ This module turns a subspace into one fixed basis:
   first basis vector is the normalised projection of the first coordinate vector that
   is not orthogonal to the subspace, its pivot coordinate ⟨u, e_j⟩ is real and
   positive, and so on (an orthonormal version of the reduced row-echelon form).
-* :func:`null_space` and :func:`span_basis` — the canonical basis of a null space or of
-  the span of some vectors.
+* :func:`null_space` — the canonical basis of a null space.
 * :func:`snap` — round entries within a tolerance of an integer to that integer and turn
   −0.0 into 0.0, so that exact zeros and ones are exact and print without a sign.
 
@@ -35,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["snap", "canonical_basis", "null_space", "span_basis", "AmbiguousRankError"]
+__all__ = ["snap", "canonical_basis", "null_space", "AmbiguousRankError"]
 
 #: A candidate whose residual (relative to its own length) is above this enters the basis.
 ACCEPT = 1e-6
@@ -100,8 +99,7 @@ def _gram_schmidt(candidates: Iterable[np.ndarray], project: Any, rank: int, str
             )
     if len(basis) < rank:
         raise ArithmeticError(f"found {len(basis)} independent candidates for a subspace of dimension {rank}")
-    n = len(next(iter(basis))) if basis else 0
-    return np.stack(basis, axis=1) if basis else np.zeros((n, 0))
+    return np.stack(basis, axis=1)  # rank ≥ 1: canonical_basis handles rank 0
 
 
 def canonical_basis(
@@ -154,10 +152,6 @@ def canonical_basis(
     return snap(Q, 1e-12)
 
 
-def _orthonormal_rows_projector(V: np.ndarray) -> np.ndarray:
-    return V.conj().T @ V
-
-
 def null_space(A: Any, rtol: float = 1e-9) -> np.ndarray:
     """The canonical orthonormal basis (columns, shape (n, k)) of {x : A x = 0}.
 
@@ -179,20 +173,4 @@ def null_space(A: Any, rtol: float = 1e-9) -> np.ndarray:
     N = vh[rank:]
     if N.shape[0] == 0:
         return np.zeros((n, 0), dtype=A.dtype if np.iscomplexobj(A) else np.float64)
-    return canonical_basis(_orthonormal_rows_projector(N), rank=N.shape[0])
-
-
-def span_basis(vectors: Any, rtol: float = 1e-9) -> np.ndarray:
-    """The canonical orthonormal basis (columns) of the span of the given vectors (the columns of ``vectors``).
-
-    Explained in Chapter 5, *The Reynolds projection onto equivariant maps*.
-    """
-    M = np.asarray(vectors)
-    if M.ndim != 2:
-        raise ValueError(f"span_basis needs a matrix whose columns span the subspace, got shape {M.shape}")
-    if M.shape[1] == 0:
-        return np.zeros((M.shape[0], 0))
-    u, s, _ = np.linalg.svd(M, full_matrices=False)
-    rank = int(np.sum(s > rtol * max(1.0, float(s[0]))))
-    U = u[:, :rank]
-    return canonical_basis(U @ U.conj().T, rank=rank)
+    return canonical_basis(N.conj().T @ N, rank=N.shape[0])  # N has orthonormal rows

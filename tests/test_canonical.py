@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 import grouptools as gt
 from grouptools.characters import character_table
 from grouptools.irreps import irreps
-from grouptools.linalg import AmbiguousRankError, canonical_basis, null_space, snap, span_basis
+from grouptools.linalg import AmbiguousRankError, canonical_basis, null_space, snap
 from grouptools.nn.equivariant_layers import equivariant_basis
 from grouptools.nn.s4 import hippo_legs_dplr, hippo_legs_nplr
 from grouptools.representations import intertwiners, regular_representation
@@ -264,14 +264,12 @@ def test_canonical_basis_depends_on_the_subspace_only():
         assert np.all(np.diagonal(B1[:3]).real > 0) and np.allclose(np.diagonal(B1[:3]).imag, 0)
 
 
-def test_null_space_and_span_basis():
+def test_null_space():
     A = np.array([[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, -1.0]])
     N = null_space(A)
     assert N.shape == (4, 2) and np.allclose(A @ N, 0)
     assert np.allclose(N, np.array([[1, 0], [-1, 0], [0, 1], [0, 1]]) / np.sqrt(2))  # the echelon-like basis
     assert null_space(np.eye(3)).shape == (3, 0)
-    S = span_basis(np.array([[1.0, 2.0], [1.0, 2.0], [0.0, 0.0]]))
-    assert np.allclose(S, np.array([[1], [1], [0]]) / np.sqrt(2))
 
 
 def test_strict_gram_schmidt_refuses_an_ambiguous_candidate():

@@ -86,12 +86,9 @@ def _fmt(z: complex) -> str:
     return fmt(complex(z), 4, trim=True)
 
 
-def _vec(values: Any) -> str:
+def _mat(values: Any) -> str:
+    """A vector or matrix as a nested list, rounded like :func:`_fmt`."""
     return fmt_list(np.asarray(values), 4)
-
-
-def _mat(M: np.ndarray) -> str:
-    return fmt_list(np.asarray(M), 4)
 
 
 def _number(value: Any, where: str) -> complex:
@@ -270,7 +267,7 @@ def check_class_inner_product(class_inner_product: Callable[[np.ndarray, np.ndar
         k = len(t)
         f = np.arange(1, k + 1) + 1j * np.arange(k)[::-1]  # a class function that is not a character
         tests = [(f"χ{i} and χ{j} of {G.name}", t.values[i], t.values[j]) for i in range(k) for j in range(k)]
-        tests.append((f"f = {_vec(f)} and χ{k - 1} of {G.name}", f, t.values[k - 1]))
+        tests.append((f"f = {_mat(f)} and χ{k - 1} of {G.name}", f, t.values[k - 1]))
         for what, chi, psi in tests:
             where = f"for {what} (class sizes {t.class_sizes.tolist()})"
             want = complex(np.sum(t.class_sizes * chi * np.conj(psi)) / G.order)
@@ -278,7 +275,7 @@ def check_class_inner_product(class_inner_product: Callable[[np.ndarray, np.ndar
             if abs(got - want) > 1e-8:
                 raise ExerciseFailure(
                     f"{where} you returned {_fmt(got)}, expected {_fmt(want)} "
-                    f"(χ = {_vec(chi)}, ψ = {_vec(psi)})"
+                    f"(χ = {_mat(chi)}, ψ = {_mat(psi)})"
                 )
             count += 1
     return f"{count} inner products correct: the rows of every character table are orthonormal"
@@ -320,7 +317,7 @@ def check_decompose(decompose: Callable[[FiniteGroup, np.ndarray], Any]) -> str:
         for i, (m, w) in enumerate(zip(got, want)):
             if abs(float(m) - w) > 1e-6:
                 raise ExerciseFailure(
-                    f"{where} you returned {_vec(got)}, expected {want.tolist()}: "
+                    f"{where} you returned {_mat(got)}, expected {want.tolist()}: "
                     f"the multiplicity of χ{i} is ⟨χ, χ{i}⟩ = {int(w)}, not {_fmt(m)}"
                 )
     return f"all {len(cases)} characters decomposed correctly"
@@ -338,7 +335,7 @@ def check_indicator(indicator: Callable[[FiniteGroup, np.ndarray], Any]) -> str:
     for G in _groups() + [dihedral(5)]:
         t = character_table(G)
         for i in range(len(t)):
-            what = f"χ{i} of {G.name} (values {_vec(t.values[i])} on the classes {t.class_names})"
+            what = f"χ{i} of {G.name} (values {_mat(t.values[i])} on the classes {t.class_names})"
             nu = int(t.indicators[i])
             cases.append((G, t.character(i), what, nu, f"ρ{i} is {kinds[nu]}"))
     for G in _groups():  # reducible characters: ν counts the g with g² = e
