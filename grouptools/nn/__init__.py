@@ -251,3 +251,23 @@ __all__ += [
     "parallel",
     "stack",
 ]
+
+from .selective import (
+    TRANSITIONS,
+    CausalDepthwiseConv,
+    GRUMixer,
+    H3Block,
+    SelectiveRecurrence,
+    selective_scan,
+    selective_scan_reference,
+)
+
+__all__ += [
+    "TRANSITIONS",
+    "CausalDepthwiseConv",
+    "GRUMixer",
+    "H3Block",
+    "SelectiveRecurrence",
+    "selective_scan",
+    "selective_scan_reference",
+]

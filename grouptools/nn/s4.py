@@ -991,7 +991,8 @@ def ssm_param_groups(
     This is what the S4 authors do: the SSM parameters are few, sensitive, and set by
     theory (HiPPO), so they get a smaller learning rate and are not pulled to zero.
     C is an ordinary parameter in their code; ``include_C=True`` moves it to the SSM
-    group too.
+    group too. Every other module with an ``ssm_parameters`` method contributes its own
+    (the selective recurrence's A and Δ bias, as in Mamba).
 
     Explained in Chapter 8, *Training S4: parameter groups*.
     """
@@ -999,7 +1000,7 @@ def ssm_param_groups(
         raise ValueError(f"need lr > 0, ssm_lr > 0, weight_decay ≥ 0; got {lr}, {ssm_lr}, {weight_decay}")
     ssm: dict[int, nn.Parameter] = {}
     for m in model.modules():
-        if isinstance(m, _SSMLayer):
+        if isinstance(m, _SSMLayer) or callable(getattr(m, "ssm_parameters", None)):
             for p in m.ssm_parameters(include_C=include_C):
                 ssm[id(p)] = p
     other = [p for p in model.parameters() if id(p) not in ssm]

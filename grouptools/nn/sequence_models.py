@@ -34,6 +34,7 @@ from torch import Tensor, nn
 from ..models import Composition, compose
 from .attention import MultiHeadSelfAttention
 from .s4 import S4DLayer, S4Layer, _SSMLayer, fft_conv, make_optimizer
+from .selective import GRUMixer, H3Block, SelectiveRecurrence
 from .timing import timeit
 from .training import TrainHistory, train
 
@@ -68,8 +69,8 @@ __all__ = [
 
 _SEC = "Explained in Chapter 9, *{}*."
 
-MIXER_KINDS = ("attention", "s4", "s4d", "parallel")
-_LETTERS = {"A": "attention", "S": "s4", "D": "s4d", "P": "parallel"}
+MIXER_KINDS = ("attention", "s4", "s4d", "parallel", "h3", "selective", "gru")
+_LETTERS = {"A": "attention", "S": "s4", "D": "s4d", "P": "parallel", "H": "h3", "M": "selective", "G": "gru"}
 
 #: The architectures compared in Chapter 9: name → how its layer pattern is spelled for n layers.
 ARCHITECTURES: dict[str, Callable[[int], str]] = {
@@ -105,14 +106,20 @@ def make_mixer(
     d_state: int = 64,
     l_max: int = 1024,
     positional: str = "rotary",
+    transitions: str = "positive",
+    selective: bool = True,
     dtype: torch.dtype | None = None,
 ) -> nn.Module:
-    """One sequence mixer (B, L, d) → (B, L, d): causal attention, an S4 (DPLR) or an S4D layer, or two in parallel.
+    """One sequence mixer (B, L, d) → (B, L, d): attention, S4, S4D, the two in parallel, H3, a selective recurrence or a GRU.
 
     ``kind`` is ``"attention"`` (:class:`~grouptools.nn.MultiHeadSelfAttention`, causal,
     ``positional`` ``"rotary"`` or ``"none"``), ``"s4"`` (:class:`~grouptools.nn.S4Layer`
-    with ``l_max``), ``"s4d"`` (:class:`~grouptools.nn.S4DLayer`) or ``"parallel"``
-    (attention ⊕ S4, the sum of the two branches, :class:`Parallel`).
+    with ``l_max``), ``"s4d"`` (:class:`~grouptools.nn.S4DLayer`), ``"parallel"``
+    (attention ⊕ S4, the sum of the two branches, :class:`Parallel`), ``"h3"``
+    (:class:`~grouptools.nn.H3Block`), ``"selective"``
+    (:class:`~grouptools.nn.SelectiveRecurrence` with ``transitions`` and ``selective``)
+    or ``"gru"`` (:class:`~grouptools.nn.GRUMixer`). ``d_state`` is the state size of
+    the SSM kinds.
 
     Explained in Chapter 9, *The models*.
     """
@@ -126,6 +133,12 @@ def make_mixer(
     if kind == "parallel":
         kw = dict(n_heads=n_heads, d_state=d_state, l_max=l_max, positional=positional, dtype=dtype)
         return Parallel(make_mixer("attention", d_model, **kw), make_mixer("s4", d_model, **kw))
+    if kind == "h3":
+        return H3Block(d_model, d_state, dtype=dtype)
+    if kind == "selective":
+        return SelectiveRecurrence(d_model, d_state, transitions=transitions, selective=selective, dtype=dtype)
+    if kind == "gru":
+        return GRUMixer(d_model, dtype=dtype)
     return S4DLayer(d_model, d_state, dtype=dtype)
 
 
@@ -297,7 +310,8 @@ class SequenceModel(nn.Module):
     """Tokens (B, L) → logits (B, L, n_classes): embedding, blocks in ``pattern``, final LayerNorm, linear head.
 
     ``pattern`` spells the blocks in running order with the letters ``A`` (attention),
-    ``S`` (S4), ``D`` (S4D) and ``P`` (parallel attention + S4). :attr:`backbone` is the
+    ``S`` (S4), ``D`` (S4D), ``P`` (parallel attention + S4), ``H`` (H3), ``M`` (selective
+    recurrence, with ``transitions`` and ``selective``) and ``G`` (GRU). :attr:`backbone` is the
     blocks as one :class:`grouptools.models.Composition`. Every block is causal, so the
     logits at position i depend only on tokens 0..i.
 
@@ -315,6 +329,8 @@ class SequenceModel(nn.Module):
         d_state: int = 64,
         l_max: int = 1024,
         positional: str = "rotary",
+        transitions: str = "positive",
+        selective: bool = True,
         mlp_hidden: int | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
@@ -323,18 +339,21 @@ class SequenceModel(nn.Module):
             raise ValueError(f"pattern must be a non-empty string of the letters {sorted(_LETTERS)}, got {pattern!r}")
         bad = sorted(set(pattern) - set(_LETTERS))
         if bad:
-            raise ValueError(f"pattern {pattern!r} has unknown letters {bad}; use A (attention), S (S4), D (S4D), P (parallel)")
+            raise ValueError(
+                f"pattern {pattern!r} has unknown letters {bad}; use A (attention), S (S4), D (S4D), P (parallel), "
+                f"H (H3), M (selective recurrence), G (GRU)"
+            )
         _check_positive_int(vocab_size, "vocab_size")
         _check_positive_int(n_classes, "n_classes")
         _check_positive_int(d_model, "d_model")
         if ("A" in pattern or "P" in pattern) and d_model % n_heads:
             raise ValueError(f"d_model={d_model} must be divisible by n_heads={n_heads} for attention blocks")
-        if ("S" in pattern or "D" in pattern or "P" in pattern) and d_state % 2:
+        if set(pattern) & set("SDPH") and d_state % 2:
             raise ValueError(f"d_state must be even, got {d_state}")
         self.pattern = pattern
         self.vocab_size, self.n_classes, self.d_model = vocab_size, n_classes, d_model
         self.l_max = l_max
-        kw = dict(n_heads=n_heads, d_state=d_state, l_max=l_max, positional=positional)
+        kw = dict(n_heads=n_heads, d_state=d_state, l_max=l_max, positional=positional, transitions=transitions, selective=selective)
         self.blocks = nn.ModuleList(
             MixerBlock(_LETTERS[letter], d_model, mlp_hidden=mlp_hidden, dtype=dtype, **kw) for letter in pattern
         )
@@ -390,7 +409,7 @@ def build_model(
     """
     pattern = architecture_pattern(architecture, n_layers) if architecture in ARCHITECTURES else architecture
     if architecture not in ARCHITECTURES and (not isinstance(architecture, str) or set(architecture) - set(_LETTERS) or not architecture):
-        raise ValueError(f"unknown architecture {architecture!r}; choose from {sorted(ARCHITECTURES)} or spell a pattern with A, S, D, P")
+        raise ValueError(f"unknown architecture {architecture!r}; choose from {sorted(ARCHITECTURES)} or spell a pattern with A, S, D, P, H, M, G")
     return SequenceModel(pattern, vocab_size, n_classes, d_model, **kw)
 
 
@@ -410,6 +429,8 @@ def _param_formula(architecture: str, vocab_size: int, n_classes: int, n_layers:
     """
     pattern = architecture_pattern(architecture, n_layers) if architecture in ARCHITECTURES else architecture
     N = kw.get("d_state", 64)
+    if set(pattern) - set("ASDP"):
+        raise ValueError(f"matched_models counts parameters of the letters A, S, D and P only, not of pattern {pattern!r}")
 
     def mixer(kind: str, d: int) -> int:
         if kind == "attention":

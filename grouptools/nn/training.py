@@ -137,6 +137,7 @@ def train(
     progress: bool = True,
     desc: str | None = None,
     stop_when: Callable[[dict[str, float]], bool] | None = None,
+    autocast_dtype: torch.dtype | None = None,
 ) -> TrainHistory:
     """Train ``model`` for ``steps`` optimiser steps and return a :class:`TrainHistory`.
 
@@ -149,6 +150,12 @@ def train(
     ``eval_every`` steps, at step 0 when ``eval_at_start``, and after the last step;
     after each evaluation ``stop_when(metrics)`` may end the run early.
     ``progress=True`` shows a ``tqdm`` bar; ``progress=False`` prints nothing.
+
+    The loss is read to the host (a GPU synchronisation) only at the logged steps, so a
+    large ``log_every`` lets a GPU run ahead; the finiteness check happens there too.
+    ``autocast_dtype`` (e.g. ``torch.bfloat16``) runs the forward pass under
+    ``torch.autocast`` on the model's device type; layers that need float32 (the FFT
+    convolution, the selective scan) switch autocast off inside.
 
     Raises ``ValueError`` for non-positive ``steps``, ``eval_every`` or ``log_every``
     and for a non-finite loss (naming the step).
@@ -187,15 +194,23 @@ def train(
             if run_eval(0):
                 return hist
         last_eval: dict[str, float] | None = None
+        value = math.nan  # the last loss read to the host
         for step in range(1, steps + 1):
             batch = _to_device(get_batch(step - 1), dev)
             optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model, batch)
+            if autocast_dtype is not None:
+                with torch.autocast(device_type=dev.type, dtype=autocast_dtype):
+                    loss = loss_fn(model, batch)
+            else:
+                loss = loss_fn(model, batch)
             if not torch.is_tensor(loss) or loss.numel() != 1:
                 raise TypeError("loss_fn must return a scalar tensor")
-            value = float(loss.detach())
-            if not math.isfinite(value):
-                raise ValueError(f"non-finite loss {value} at step {step}")
+            is_last = step == steps
+            logged = step % log_every == 0 or is_last
+            if logged:
+                value = float(loss.detach())  # the only host synchronisation of a step
+                if not math.isfinite(value):
+                    raise ValueError(f"non-finite loss {value} at step {step}")
             loss.backward()
             if grad_clip is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
@@ -203,8 +218,7 @@ def train(
             if scheduler is not None:
                 scheduler.step()
             hist.examples_seen += _batch_size(batch)
-            is_last = step == steps
-            if step % log_every == 0 or is_last:
+            if logged:
                 hist.steps.append(step)
                 hist.loss.append(value)
             stop = False
@@ -220,7 +234,7 @@ def train(
             if stop:
                 if hist.steps[-1:] != [step]:
                     hist.steps.append(step)
-                    hist.loss.append(value)
+                    hist.loss.append(float(loss.detach()))
                 break
     finally:
         hist.seconds = time.perf_counter() - start
