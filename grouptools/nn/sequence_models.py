@@ -429,8 +429,6 @@ def _param_formula(architecture: str, vocab_size: int, n_classes: int, n_layers:
     """
     pattern = architecture_pattern(architecture, n_layers) if architecture in ARCHITECTURES else architecture
     N = kw.get("d_state", 64)
-    if set(pattern) - set("ASDP"):
-        raise ValueError(f"matched_models counts parameters of the letters A, S, D and P only, not of pattern {pattern!r}")
 
     def mixer(kind: str, d: int) -> int:
         if kind == "attention":
