@@ -26,9 +26,10 @@ __all__ = [
 def seed_everything(seed: int = 0) -> None:
     """Seed Python's ``random``, numpy and torch (CPU and every CUDA device).
 
-    Also asks torch for deterministic algorithms where that costs nothing
-    (``warn_only=True``, so an operation without a deterministic version
-    warns instead of failing).
+    On a machine without CUDA it also asks torch for deterministic algorithms, which
+    costs nothing there (``warn_only=True``, so an operation without a deterministic
+    version warns instead of failing). With CUDA it does not: deterministic GPU kernels
+    are slower, and a seeded GPU run is reproducible only up to rounding anyway.
 
     Explained in Chapter 0, *How every notebook starts*.
     """
@@ -41,8 +42,8 @@ def seed_everything(seed: int = 0) -> None:
     torch.manual_seed(seed)
     if torch.cuda.is_available():
         torch.cuda.manual_seed_all(seed)
-    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    torch.use_deterministic_algorithms(True, warn_only=True)
+    else:
+        torch.use_deterministic_algorithms(True, warn_only=True)
 
 
 def get_device(prefer: str | None = None) -> Any:

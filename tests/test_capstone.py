@@ -163,3 +163,80 @@ def test_command_line(capsys):
     assert "sweep runs" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         cap.main(["--tier", "huge"])
+
+
+@pytest.mark.parametrize("name", sorted(cap.MODELS))
+def test_every_model_trains_a_step_under_bf16_autocast(name):
+    """The GPU tier trains under bf16 autocast; the float32 islands (FFT, scan, GRU) must hold on any device."""
+    from grouptools.nn.tasks import task_loss
+
+    task = MultiQueryAssociativeRecall(vocab_size=32, seq_len=16, n_pairs=2)
+    torch.manual_seed(0)
+    model = cap.build(name, 32, 32, d_model=16, n_layers=2, d_state=4, n_heads=2, l_max=16)
+    b = task.sample(4, torch.Generator().manual_seed(0))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = task_loss(model(b.inputs), b.targets)
+    loss.backward()
+    assert math.isfinite(loss.item())
+    assert all(p.grad is None or torch.isfinite(p.grad).all() for p in model.parameters())
+
+
+def test_precision_settings_are_checked():
+    assert all(e["precision"] == "bf16" for e in cap.tier_config("gpu")["experiments"].values())
+    cfg = _good()
+    cfg["experiments"]["e"]["precision"] = "fp8"
+    with pytest.raises(ValueError, match="precision must be one of"):
+        cap.validate_config(cfg)
+
+
+def test_the_entry_point_runs_under_torchrun_with_two_gloo_processes(tmp_path):
+    """`torchrun --nproc-per-node 2 -m grouptools.nn.capstone …`: each run trained by both processes, rank 0 writes."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:  # a free port for the rendezvous (torchrun cannot take 0)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, GROUPTOOLS_COMMIT="1" * 40, OMP_NUM_THREADS="1")
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", str(port),
+           "-m", "grouptools.nn.capstone", "--tier", "quick", "--only", "parity", "--steps", "2", "--device", "cpu",
+           "--out", str(tmp_path)]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=180)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
+    files = list(tmp_path.glob("capstone_quick_*.json"))
+    assert len(files) == 1
+    res = json.loads(files[0].read_text())
+    assert res["provenance"]["ddp_world_size"] == 2 and len(res["summary"]) == 2
+    assert out.stdout.count("tier 'quick' done") == 1  # only rank 0 reports
+
+
+def test_rerunning_some_experiments_replaces_only_theirs():
+    def res(names, tag):
+        prov = {"git_commit": tag}
+        return {"tier": "recorded", "provenance": prov, "config": {"experiments": {n: {"tag": tag} for n in names}},
+                "summary": [{"experiment": n, "tag": tag} for n in names], "runs": [{"experiment": n, "seconds": 1.0} for n in names],
+                "skipped": [], "errors": [], "floors": {f"{n}/0": {"chance": 0.5} for n in names},
+                "chosen_lr": {f"{n}/m": 0.1 for n in names}, "provenance_by_experiment": {n: prov for n in names}}
+
+    merged = cap.merge_results(res(["a", "b"], "old"), res(["b"], "new"))
+    assert merged["config"]["experiments"] == {"a": {"tag": "old"}, "b": {"tag": "new"}}
+    assert sorted((r["experiment"], r["tag"]) for r in merged["summary"]) == [("a", "old"), ("b", "new")]
+    assert merged["provenance_by_experiment"]["a"]["git_commit"] == "old"
+    assert merged["provenance_by_experiment"]["b"]["git_commit"] == "new"
+    assert set(merged["floors"]) == {"a/0", "b/0"} and merged["training_seconds"] == 2.0
+    with pytest.raises(ValueError, match="cannot merge"):
+        cap.merge_results(res(["a"], "x"), dict(res(["a"], "y"), tier="gpu"))
+
+
+def test_an_interrupted_tier_resumes_from_its_finished_runs(tmp_path):
+    first = cap.run_tier("quick", out_dir=tmp_path, only=["parity"], steps=3, threads=1, device="cpu", log=lambda s: None)
+    stream = cap.results_path("quick", first["provenance"]["device"], tmp_path).with_suffix(".runs.jsonl")
+    lines = stream.read_text().splitlines()
+    stream.write_text(lines[0] + "\n")  # as if the call had died after its first run
+    log = []
+    again = cap.run_tier("quick", out_dir=tmp_path, only=["parity"], steps=3, threads=1, device="cpu", log=log.append, resume=True)
+    assert any("resuming: 1 finished run" in line for line in log)
+    assert sum(" sweep " in line for line in log) == 1  # only the missing run trained again
+    assert [r["values"] for r in again["summary"]] == [r["values"] for r in first["summary"]]

@@ -1,5 +1,5 @@
 """The Chapter 9 checkers (relative commutator, composed convolution kernels, block parameter
-counts, word-problem targets, masked accuracy, the Theorem 3 test) reject planted wrong answers.
+counts, word-problem targets, masked accuracy, the Welch test of Theorem 3) reject planted wrong answers.
 """
 
 from __future__ import annotations
@@ -152,33 +152,60 @@ def test_masked_accuracy_wrong_answers(solutions):
 
 
 # ---------------------------------------------------------------------- 9.6
-def test_theorem3_holds_wrong_answers(solutions):
-    assert run("check_theorem3_holds", solutions["theorem3_holds"]).passed
+def _welch(a, b, *, ddof=1, normal=False, two_sided=False, pooled=False):
+    """Variants of the one-sided Welch test, each with one mistake learners make."""
+    import numpy as np
 
-    def best(scores):
-        return max(("transformer", "s4"), key=lambda p: scores[p])
+    from grouptools.nn.capstone import t_cdf
 
-    def strict(scores, n_scored):
-        return scores["hybrid"] >= scores[best(scores)]
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    d = a.mean() - b.mean()
+    va, vb = a.var(ddof=ddof) / a.size, b.var(ddof=ddof) / b.size
+    if pooled:
+        sp2 = ((a.size - 1) * a.var(ddof=1) + (b.size - 1) * b.var(ddof=1)) / (a.size + b.size - 2)
+        se, df = math.sqrt(sp2 * (1 / a.size + 1 / b.size)), a.size + b.size - 2
+    else:
+        se = math.sqrt(va + vb)
+        df = (va + vb) ** 2 / ((va**2 / (a.size - 1) if va else 0) + (vb**2 / (b.size - 1) if vb else 0)) if se else 1
+    if se == 0:
+        return d < 0
+    p = 0.5 * math.erfc(-(d / se) / math.sqrt(2)) if normal else t_cdf(d / se, df)
+    return (2 * p if two_sided else p) < 0.05
 
-    def one_standard_error(scores, n_scored):
-        a, b, p = scores["hybrid"], scores[best(scores)], best(scores)
-        return a >= b - math.sqrt(a * (1 - a) / n_scored["hybrid"] + b * (1 - b) / n_scored[p])
 
-    def transformer_only(scores, n_scored):
-        a, b = scores["hybrid"], scores["transformer"]
-        return a >= b - 2 * math.sqrt(a * (1 - a) / n_scored["hybrid"] + b * (1 - b) / n_scored["transformer"])
+def _better(s):
+    return max(("transformer", "s4"), key=lambda part: sum(s[part]) / len(s[part]))
 
-    def hybrid_count_only(scores, n_scored):
-        a, b, n = scores["hybrid"], scores[best(scores)], n_scored["hybrid"]
-        return a >= b - 2 * math.sqrt(a * (1 - a) / n + b * (1 - b) / n)
 
-    def returns_verdict_word(scores, n_scored):
-        return "holds"
+def test_theorem3_refuted_wrong_answers(solutions):
+    assert run("check_theorem3_refuted", solutions["theorem3_refuted"]).passed
 
-    name = "check_theorem3_holds"
-    assert_fails(name, strict, "within noise", "you returned False, expected True")
-    assert_fails(name, one_standard_error, "between one and two standard errors below", "2·SE")
-    assert_fails(name, transformer_only, "S4 the best part", "the best part is s4")
-    assert_fails(name, hybrid_count_only, "few for the transformer", "you returned False, expected True")
-    assert_fails(name, returns_verdict_word, "return True or False")
+    def means_only(s):  # any shortfall of the mean counts, noise or not
+        return sum(s["hybrid"]) / len(s["hybrid"]) < sum(s[_better(s)]) / len(s[_better(s)])
+
+    def two_sided(s):
+        return _welch(s["hybrid"], s[_better(s)], two_sided=True)
+
+    def normal_quantile(s):  # 1.645 instead of Student's t with 3 seeds
+        return _welch(s["hybrid"], s[_better(s)], normal=True)
+
+    def pooled_student(s):  # the equal-variance t-test
+        return _welch(s["hybrid"], s[_better(s)], pooled=True)
+
+    def population_sd(s):  # np.std's default ddof=0
+        return _welch(s["hybrid"], s[_better(s)], ddof=0)
+
+    def transformer_only(s):
+        return _welch(s["hybrid"], s["transformer"])
+
+    def verdict_word(s):
+        return "refuted"
+
+    name = "check_theorem3_refuted"
+    assert_fails(name, means_only, "a small shortfall in noisy seeds", "you returned True, expected False")
+    assert_fails(name, two_sided, "significant one-sided, not two-sided", "one tail")
+    assert_fails(name, normal_quantile, "a normal quantile", "Student's t")
+    assert_fails(name, pooled_student, "5 steady hybrid seeds", "Welch degrees of freedom")
+    assert_fails(name, population_sd, "population standard deviation", "ddof=1")
+    assert_fails(name, transformer_only, "S4 the better part", "the better part is s4")
+    assert_fails(name, verdict_word, "return True (refuted) or False")

@@ -171,3 +171,113 @@ def test_history_json_serialisable() -> None:
     assert back["eval_steps"] == [3, 6]
     assert back["evals"][0] == {"acc": 0.25}
     assert set(back) == {"steps", "loss", "eval_steps", "evals", "seconds", "examples_seen"}
+
+
+# --------------------------------------------------------------------------- checkpoints, logs, several processes
+
+
+def _task_run(tmp_path, *, steps=20, checkpoint=None, checkpoint_every=None, resume=False, crash_at=None, log_file=None):
+    """A small sequence model on MQAR with AdamW, a one-cycle schedule and a seeded data generator."""
+    from grouptools.nn import SequenceModel, make_optimizer
+    from grouptools.nn.tasks import MultiQueryAssociativeRecall, task_loss
+
+    task = MultiQueryAssociativeRecall(vocab_size=16, seq_len=16, n_pairs=2)
+    torch.manual_seed(0)
+    model = SequenceModel("AD", 16, 16, 16, n_heads=2, d_state=4)
+    opt = make_optimizer(model, lr=3e-3, weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=[g["lr"] for g in opt.param_groups], total_steps=steps)
+    gen = torch.Generator().manual_seed(5)
+
+    def get_batch(step):
+        if crash_at is not None and step == crash_at:
+            raise KeyboardInterrupt("simulated interruption")
+        return task.sample(8, gen)
+
+    hist = train(model, get_batch, lambda m, b: task_loss(m(b.inputs), b.targets), opt, steps, scheduler=sched,
+                 grad_clip=1.0, progress=False, log_every=1, checkpoint=checkpoint, checkpoint_every=checkpoint_every,
+                 resume=resume, generators=[gen], log_file=log_file, run_info={"seed": 0, "git_commit": "abc"})
+    return model, hist
+
+
+def test_resuming_from_a_checkpoint_reproduces_the_uninterrupted_run(tmp_path) -> None:
+    full, full_hist = _task_run(tmp_path)
+    ck = tmp_path / "run.pt"
+    with pytest.raises(KeyboardInterrupt):
+        _task_run(tmp_path, checkpoint=ck, checkpoint_every=5, crash_at=13)
+    assert ck.exists() and torch.load(ck, weights_only=False)["step"] == 10
+    resumed, hist = _task_run(tmp_path, checkpoint=ck, checkpoint_every=5, resume=True)
+    for (name, a), b in zip(full.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), f"{name} differs after resuming"
+    assert hist.steps == full_hist.steps and hist.loss == full_hist.loss
+
+
+def test_json_log_records_the_run(tmp_path) -> None:
+    log = tmp_path / "log.jsonl"
+    _task_run(tmp_path, steps=6, log_file=log)
+    events = [json.loads(line) for line in log.read_text().splitlines()]
+    assert events[0]["event"] == "start" and events[0]["git_commit"] == "abc" and events[0]["steps"] == 6
+    assert [e["step"] for e in events if e["event"] == "loss"] == [1, 2, 3, 4, 5, 6]
+    assert events[-1]["event"] == "end" and events[-1]["seconds"] > 0
+
+
+def test_checkpoint_arguments_are_checked(tmp_path) -> None:
+    model, get_batch, loss_fn = _regression()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="checkpoint_every needs a checkpoint file path"):
+        train(model, get_batch, loss_fn, opt, 3, checkpoint_every=2, progress=False)
+    with pytest.raises(ValueError, match="resume=True needs"):
+        train(model, get_batch, loss_fn, opt, 3, resume=True, progress=False)
+    with pytest.raises(ValueError, match="checkpoint_every must be a positive integer"):
+        train(model, get_batch, loss_fn, opt, 3, checkpoint=tmp_path / "c.pt", checkpoint_every=0, progress=False)
+    with pytest.raises(TypeError, match="torch.Generator"):
+        train(model, get_batch, loss_fn, opt, 3, generators=[0], progress=False)
+
+
+def _ddp_worker(rank: int, world: int, port: int, out: str) -> None:
+    import os
+
+    import torch.distributed as dist
+
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", rank=rank, world_size=world)
+    try:
+        model = _ddp_model()
+        train(model, *_ddp_data(), torch.optim.SGD(model.parameters(), lr=0.1), 15, progress=False)
+        if rank == 0:
+            torch.save(model.state_dict(), out)
+    finally:
+        dist.destroy_process_group()
+
+
+def _ddp_model() -> nn.Module:
+    torch.manual_seed(3)
+    return nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 1))
+
+
+def _ddp_data():
+    g = torch.Generator().manual_seed(11)
+    X, w = torch.randn(15, 8, 4, generator=g), torch.randn(4, 1, generator=g)
+
+    def get_batch(step):  # the same global batch of 8 on every process
+        return X[step], torch.sin(X[step] @ w)
+
+    return get_batch, lambda m, b: ((m(b[0]) - b[1]) ** 2).mean()
+
+
+def test_two_gloo_processes_match_one_process_on_the_global_batch(tmp_path) -> None:
+    import socket
+
+    import torch.multiprocessing as mp
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = str(tmp_path / "ddp.pt")
+    mp.start_processes(_ddp_worker, args=(2, port, out), nprocs=2, join=True, start_method="spawn")
+    ddp = torch.load(out)
+    single = _ddp_model()
+    train(single, *_ddp_data(), torch.optim.SGD(single.parameters(), lr=0.1), 15, progress=False)
+    for name, p in single.state_dict().items():
+        assert torch.allclose(p, ddp[name], atol=1e-6), name
+    assert not torch.equal(single.state_dict()["0.weight"], _ddp_model().state_dict()["0.weight"])

@@ -2,13 +2,13 @@
 
 Each ``check_…`` function takes the learner's function, runs it on seeded random inputs
 (float64) — pairs of attention, S4D and linear-convolution layers, causal kernels, Cayley
-tables of S3, D4, A4 and Z_2, logits with unscored positions, block widths, accuracy
-tables — and compares the answer with ``grouptools``' reference implementation
+tables of S3, D4, A4 and Z_2, logits with unscored positions, block widths, per-seed
+accuracies — and compares the answer with ``grouptools``' reference implementation
 (:func:`~grouptools.nn.sequence_models.commutator_gap`,
 :meth:`~grouptools.nn.tasks.GroupWordProblem.running_product`,
 :func:`~grouptools.nn.tasks.accuracy`,
 :func:`~grouptools.nn.sequence_models.count_parameters` of a real block,
-:func:`~grouptools.nn.sequence_models.theorem3_verdict`) or with a slow loop. It returns a
+:func:`~grouptools.nn.capstone.welch_test`) or with a slow loop. It returns a
 :class:`~grouptools.exercises.Feedback` that names the first input where the answer is
 wrong, what came back and why; it never raises.
 
@@ -27,7 +27,8 @@ import torch
 from ..formatting import fmt_list
 from ..named import alternating, cyclic, dihedral, symmetric
 from ..nn import S4DLayer
-from ..nn.sequence_models import MixerBlock, SSMConvolution, commutator_gap, count_parameters, make_mixer, theorem3_verdict
+from ..nn.capstone import welch_test
+from ..nn.sequence_models import MixerBlock, SSMConvolution, commutator_gap, count_parameters, make_mixer
 from ..nn.tasks import IGNORE_INDEX, GroupWordProblem, accuracy
 from ._feedback import ExerciseFailure, _call, checker
 from ._tensors import _num, _number, _scalar, _shown, _tensor, _vec
@@ -38,7 +39,7 @@ __all__ = [
     "check_block_parameters",
     "check_running_product",
     "check_masked_accuracy",
-    "check_theorem3_holds",
+    "check_theorem3_refuted",
 ]
 
 DT = torch.float64
@@ -314,41 +315,51 @@ def check_masked_accuracy(masked_accuracy: Callable[[torch.Tensor, torch.Tensor]
 
 
 # ---------------------------------------------------------------------- 9.6
-def _verdict_cases() -> list[tuple[str, dict, dict]]:
-    models = ("hybrid", "transformer", "s4")
-    cases = [  # (what, accuracies, numbers of scored positions), each in the order of `models`
-        ("the hybrid clearly better", (0.9, 0.7, 0.6), (1000, 1000, 1000)),
-        ("the hybrid clearly worse", (0.5, 0.8, 0.6), (1000, 1000, 1000)),
-        ("the hybrid slightly below the transformer, within noise", (0.78, 0.80, 0.5), (800, 800, 800)),
-        ("the hybrid between one and two standard errors below", (0.76, 0.80, 0.5), (800, 800, 800)),
-        ("S4 the best part, the hybrid below it beyond noise", (0.70, 0.62, 0.80), (1000, 1000, 1000)),
-        ("many samples for the hybrid, few for the transformer", (0.70, 0.80, 0.3), (100000, 60, 60)),
-        ("perfect parts and a nearly perfect hybrid", (0.999, 1.0, 1.0), (200, 200, 200)),
+def _refutation_cases() -> list[tuple[str, dict]]:
+    s4 = [0.30, 0.32, 0.31]
+    return [  # (what, per-seed accuracies of hybrid, transformer, s4)
+        ("a clear shortfall", {"hybrid": [0.27, 0.25, 0.26], "transformer": [0.99, 1.0, 0.98], "s4": [0.10, 0.12, 0.09]}),
+        ("a small shortfall in noisy seeds", {"hybrid": [0.70, 0.78, 0.74], "transformer": [0.76, 0.75, 0.77], "s4": s4}),
+        ("a shortfall significant one-sided, not two-sided",
+         {"hybrid": [0.659, 0.618, 0.604], "transformer": [0.672, 0.683, 0.688], "s4": s4}),
+        ("a shortfall that a normal quantile would call significant with 3 seeds",
+         {"hybrid": [0.725, 0.732, 0.72], "transformer": [0.747, 0.732, 0.773], "s4": s4}),
+        ("5 steady hybrid seeds against 3 scattered transformer seeds",
+         {"hybrid": [0.82, 0.816, 0.801, 0.814, 0.812], "transformer": [0.859, 0.808, 0.847], "s4": s4}),
+        ("a shortfall that the population standard deviation would overstate",
+         {"hybrid": [0.594, 0.554, 0.616], "transformer": [0.611, 0.644, 0.646], "s4": s4}),
+        ("S4 the better part", {"hybrid": [0.70, 0.71, 0.69], "transformer": [0.60, 0.62, 0.61], "s4": [0.80, 0.81, 0.79]}),
+        ("identical perfect seeds", {"hybrid": [1.0, 1.0, 1.0], "transformer": [1.0, 1.0, 1.0], "s4": [1.0, 1.0, 1.0]}),
+        ("no seed-to-seed variation, the hybrid lower", {"hybrid": [0.5, 0.5, 0.5], "transformer": [0.6, 0.6, 0.6], "s4": s4}),
+        ("the hybrid better", {"hybrid": [0.95, 0.96, 0.94], "transformer": [0.90, 0.91, 0.89], "s4": s4}),
     ]
-    return [(what, dict(zip(models, acc)), dict(zip(models, n))) for what, acc, n in cases]
 
 
 @checker("Exercise 9.6")
-def check_theorem3_holds(theorem3_holds: Callable[[dict, dict], Any]) -> str:
-    """Check ``theorem3_holds(scores, n_scored)``: η(hybrid) ≥ max(η(transformer), η(s4)) − 2·SE of the difference.
+def check_theorem3_refuted(theorem3_refuted: Callable[[dict], Any]) -> str:
+    """Check ``theorem3_refuted(seed_scores)``: the one-sided Welch test of η(hybrid) ≥ η(better part) at level 0.05.
 
-    Explained in Chapter 9 exercises, *Exercise 9.6 · Testing Theorem 3 with a noise margin*.
+    Explained in Chapter 9 exercises, *Exercise 9.6 · Refuting Theorem 3 from seeds*.
     """
-    cases = _verdict_cases()
-    for what, scores, n in cases:
-        where = f"for {what}, scores = {scores}, n_scored = {n}"
-        ref = theorem3_verdict(scores, n)
-        want = ref["verdict"] == "holds"
-        got = _call(theorem3_holds, where, dict(scores), dict(n))
+    cases = _refutation_cases()
+    for what, scores in cases:
+        where = f"for {what}, seed_scores = {scores}"
+        best = max(("transformer", "s4"), key=lambda part: float(np.mean(scores[part])))
+        ref = welch_test(scores["hybrid"], scores[best])
+        want = ref["verdict"] == "refuted"
+        got = _call(theorem3_refuted, where, {k: list(v) for k, v in scores.items()})
         if isinstance(got, torch.Tensor) and got.dtype == torch.bool and got.numel() == 1:
             got = bool(got)
         if not isinstance(got, (bool, np.bool_)):
-            raise ExerciseFailure(f"{where} you returned {_shown(got)}; return True or False")
+            raise ExerciseFailure(f"{where} you returned {_shown(got)}; return True (refuted) or False (not refuted)")
         if bool(got) == want:
             continue
+        df = "exact (no variance)" if ref["se"] == 0 else f"{ref['df']:.2f}"
         raise ExerciseFailure(
-            f"{where} you returned {bool(got)}, expected {want}: the best part is {ref['best_part']} "
-            f"({ref['best_part_score']}), the difference η(hybrid) − η(best) is {_num(ref['difference'])} and the margin "
-            f"2·SE = {_num(ref['margin'])}, with SE² = a(1−a)/n_hybrid + b(1−b)/n_best"
+            f"{where} you returned {bool(got)}, expected {want}: the better part is {best}, the difference of means "
+            f"η(hybrid) − η({best}) is {_num(ref['difference'])}, the Welch standard error {_num(ref['se'])} with "
+            f"{df} degrees of freedom, so the one-sided p-value is {_num(ref['p_value'])} "
+            f"(refuted when p < 0.05; use Student's t with the Welch degrees of freedom, the sample standard deviation "
+            f"(ddof=1) and one tail)"
         )
-    return f"all {len(cases)} verdicts agree with theorem3_verdict"
+    return f"all {len(cases)} verdicts agree with the one-sided Welch test (grouptools.nn.capstone.welch_test)"

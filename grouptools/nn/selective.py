@@ -472,4 +472,5 @@ class GRUMixer(nn.Module):
         Explained in Chapter 9, *Characters and state tracking*.
         """
         _check_input(x, self.d_model, "GRUMixer")
-        return self.gru(x)[0]
+        with torch.autocast(device_type=x.device.type, enabled=False):  # the recurrence in float32, also under autocast
+            return self.gru(x.to(self.gru.weight_ih_l0.dtype))[0]
