@@ -610,7 +610,8 @@ def _job_key(job: dict) -> str:
     """Everything that determines a run's result (not its outcome), as a string: the key for resuming."""
     keys = ("experiment", "cell", "model", "seed", "lr", "phase", "task", "steps", "batch_size", "d_model", "n_layers", "d_state",
             "n_heads", "eval_sequences", "weight_decay", "ssm_lr", "test_length", "precision", "compile")
-    return json.dumps([job.get(k) for k in keys], default=str)
+    defaults = {"precision": "fp32", "compile": False}  # settings added later default to what older runs used
+    return json.dumps([job.get(k, defaults.get(k)) for k in keys], default=str)
 
 
 def _describe(r: dict) -> str:
