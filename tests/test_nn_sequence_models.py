@@ -30,7 +30,6 @@ from grouptools.nn.sequence_models import (
     parallel,
     stack,
     held_out_metrics,
-    theorem3_verdict,
     train_on_task,
 )
 from grouptools.nn import S4DLayer
@@ -195,7 +194,7 @@ def test_lti_convolutions_commute_and_attention_s4_does_not() -> None:
         commutator_gap(ZeroMap(), s4, x)
 
 
-def test_crossover_and_verdict() -> None:
+def test_crossover_length() -> None:
     rows = [
         {"model": "s4", "L": 64, "forward_backward_ms": 5.0},
         {"model": "transformer", "L": 64, "forward_backward_ms": 4.0},
@@ -208,12 +207,21 @@ def test_crossover_and_verdict() -> None:
     assert crossover_length(rows[:2]) is None
     with pytest.raises(ValueError, match="no length"):
         crossover_length(rows, fast="s4d")
-    v = theorem3_verdict({"hybrid": 0.5, "transformer": 0.9, "s4": 0.4}, 1000)
-    assert v["verdict"] == "fails" and v["best_part"] == "transformer"
-    v = theorem3_verdict({"hybrid": 0.89, "transformer": 0.9, "s4": 0.4}, 1000)
-    assert v["verdict"] == "holds" and not v["strict"]
-    with pytest.raises(KeyError, match="no score"):
-        theorem3_verdict({"hybrid": 0.5}, 10)
+
+
+def test_efficiency_verdict_of_the_throughput_benchmark() -> None:
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("bench_capstone", Path(__file__).parents[1] / "benchmarks" / "bench_capstone.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rows = [{"model": m, "L": L, "tokens_per_s_forward_backward": v}
+            for L, speeds in {64: (9, 8, 9), 128: (5, 8, 6)}.items() for m, v in zip(("transformer", "s4", "hybrid"), speeds)]
+    v = bench.efficiency_verdict(rows)
+    assert v["verdict"] == "refuted" and v["lengths_where_slower"] == [128]
+    assert v["per_length"][128]["slower_than"] == ["s4"]
+    assert bench.efficiency_verdict([r for r in rows if r["L"] == 64])["verdict"] == "not refuted"
 
 
 def test_train_and_evaluate_on_a_task() -> None:

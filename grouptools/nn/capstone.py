@@ -64,6 +64,7 @@ __all__ = [
     "load_results",
     "merge_results",
     "results_path",
+    "device_slug",
     "plot_results",
     "main",
 ]
@@ -852,8 +853,9 @@ def run_tier(
     start = time.time()
     deadline = start + budget if budget else None
     log(f"tier {tier!r} on {dev}: {workers} worker(s), {threads} thread(s) each" + (f", budget {budget:.0f} s" if budget else ""))
+    prov = provenance(device, workers=workers, threads_per_worker=threads, ddp_world_size=_world_size())  # the code as it starts
     stream = None
-    stream_path = results_path(tier, provenance(device)["device"], out_dir).with_suffix(".runs.jsonl")
+    stream_path = results_path(tier, prov["device"], out_dir).with_suffix(".runs.jsonl")
     finished: dict[str, dict] = {}
     if resume and stream_path.exists():
         for line in stream_path.read_text().splitlines():
@@ -866,12 +868,17 @@ def run_tier(
         stream = open(stream_path, "a" if resume else "w")
 
     def on_run(r: dict) -> None:
+        r["git_commit"] = prov["git_commit"]
         if stream is not None:
             stream.write(json.dumps(r, default=float) + "\n")
             stream.flush()
 
+    n_reused = 0
+
     def run(jobs: list[dict]) -> tuple[list[dict], list[dict]]:
+        nonlocal n_reused
         reused = [finished[_job_key(j)] for j in jobs if _job_key(j) in finished]
+        n_reused += len(reused)
         todo = [j for j in jobs if _job_key(j) not in finished]
         done, skipped = _run_many(todo, workers, threads, device, deadline, log, on_run)
         return reused + done, skipped
@@ -900,8 +907,7 @@ def run_tier(
     results = {
         "tier": tier,
         "description": cfg.get("description", ""),
-        "provenance": provenance(device, workers=workers, threads_per_worker=threads, wall_seconds=round(wall, 1),
-                                 ddp_world_size=_world_size()),
+        "provenance": dict(prov, wall_seconds=round(wall, 1), reused_runs=n_reused),
         "config": _jsonable(cfg),
         "chosen_lr": {f"{e}/{m}": lr for (e, m), lr in chosen.items()},
         "floors": _floors(cfg),
@@ -975,7 +981,11 @@ def _jsonable(x: Any) -> Any:
     return x
 
 
-def _slug(name: str) -> str:
+def device_slug(name: str) -> str:
+    """A file-name-safe form of a device name: ``"NVIDIA H200" → "nvidia_h200"``.
+
+    Explained in Chapter 9, *The capstone experiment*.
+    """
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:60]
 
 
@@ -984,7 +994,7 @@ def results_path(tier: str, device: str, out_dir: Path | str | None = None) -> P
 
     Explained in Chapter 9, *The capstone experiment*.
     """
-    return Path(out_dir or RESULTS) / f"capstone_{tier}_{_slug(device)}.json"
+    return Path(out_dir or RESULTS) / f"capstone_{tier}_{device_slug(device)}.json"
 
 
 def load_results(tier: str, device: str | None = None, directory: Path | str | None = None) -> dict | None:

@@ -64,7 +64,6 @@ __all__ = [
     "ssm_kernel_and_conv_time",
     "scaling_sweep",
     "crossover_length",
-    "theorem3_verdict",
 ]
 
 _SEC = "Explained in Chapter 9, *{}*."
@@ -787,35 +786,3 @@ def crossover_length(rows: Sequence[dict], fast: str = "s4", slow: str = "transf
         else:
             break
     return answer
-
-
-def theorem3_verdict(
-    scores: dict[str, float], n_scored: dict[str, float] | float, *, hybrid: str = "hybrid", parts: Sequence[str] = ("transformer", "s4")
-) -> dict[str, Any]:
-    """Does η(hybrid) ≥ max(η(parts)) hold on this run? Accuracy with a two-standard-error margin.
-
-    ``scores`` maps model → accuracy; ``n_scored`` the number of scored positions behind
-    each accuracy (or one number for all). The verdict is ``"holds"`` when the hybrid's
-    accuracy is at least the best part's minus twice the standard error of the
-    difference, else ``"fails"``; the strict comparison is reported too.
-
-    Explained in Chapter 9, *Is the hybrid at least as good?*.
-    """
-    for name in (hybrid, *parts):
-        if name not in scores:
-            raise KeyError(f"no score for {name!r}; have {sorted(scores)}")
-    best_part = max(parts, key=lambda p: scores[p])
-    a, b = scores[hybrid], scores[best_part]
-    n = n_scored if isinstance(n_scored, dict) else {k: n_scored for k in scores}
-    se = math.sqrt(a * (1 - a) / max(n[hybrid], 1) + b * (1 - b) / max(n[best_part], 1))
-    margin = 2 * se
-    return {
-        "hybrid": hybrid,
-        "best_part": best_part,
-        "hybrid_score": a,
-        "best_part_score": b,
-        "difference": a - b,
-        "margin": margin,
-        "strict": a >= b,
-        "verdict": "holds" if a >= b - margin else "fails",
-    }
