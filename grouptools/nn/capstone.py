@@ -730,7 +730,7 @@ def welch_test(a: Sequence[float], b: Sequence[float], *, alpha: float = 0.05) -
 
 
 def provenance(device: str | None = None, **extra: Any) -> dict:
-    """Where a result came from: device, library versions, git commit (and whether the tree was dirty), time.
+    """Where a result came from: device, library versions, git commit (and which tracked files differed from it), time.
 
     ``GROUPTOOLS_COMMIT`` overrides the commit (for copies of the tree without ``.git``).
 
@@ -740,12 +740,14 @@ def provenance(device: str | None = None, **extra: Any) -> dict:
 
     dev = _device(device)
     commit = os.environ.get("GROUPTOOLS_COMMIT")
-    dirty = None
+    dirty, dirty_paths = None, None
     if not commit:
         try:
             commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
-            dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO, capture_output=True,
-                                        text=True, check=True).stdout.strip())
+            status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO, capture_output=True,
+                                    text=True, check=True).stdout
+            dirty_paths = [line[3:] for line in status.splitlines() if line.strip()]
+            dirty = bool(dirty_paths)
         except (OSError, subprocess.CalledProcessError):
             commit = "unknown"
     return {
@@ -758,6 +760,7 @@ def provenance(device: str | None = None, **extra: Any) -> dict:
         "cpu_count": os.cpu_count(),
         "git_commit": commit,
         "git_dirty": dirty,
+        "git_dirty_paths": dirty_paths,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         **extra,
     }

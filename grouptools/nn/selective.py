@@ -43,6 +43,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .s4 import _check_positive_int
+
 __all__ = [
     "TRANSITIONS",
     "MIN_LOG_TRANSITION",
@@ -57,12 +59,6 @@ __all__ = [
 
 #: The kinds of transition a :class:`SelectiveRecurrence` may use.
 TRANSITIONS = ("positive", "signed", "complex")
-
-
-def _check_positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return value
 
 
 def _check_input(u: object, d_model: int, name: str) -> Tensor:
