@@ -240,3 +240,14 @@ def test_an_interrupted_tier_resumes_from_its_finished_runs(tmp_path):
     assert any("resuming: 1 finished run" in line for line in log)
     assert sum(" sweep " in line for line in log) == 1  # only the missing run trained again
     assert [r["values"] for r in again["summary"]] == [r["values"] for r in first["summary"]]
+
+
+def test_a_resumed_call_keeps_the_provenance_of_the_first(tmp_path, monkeypatch):
+    monkeypatch.setenv("GROUPTOOLS_COMMIT", "a" * 40)
+    cap.run_tier("quick", out_dir=tmp_path, only=["parity"], steps=2, threads=1, device="cpu", log=lambda s: None)
+    monkeypatch.setenv("GROUPTOOLS_COMMIT", "b" * 40)
+    res = cap.run_tier("quick", out_dir=tmp_path, only=["parity"], steps=2, threads=1, device="cpu", log=lambda s: None,
+                       resume=True)
+    assert res["provenance"]["git_commit"] == "b" * 40 and res["provenance"]["reused_runs"] == 2
+    assert [c["git_commit"] for c in res["earlier_calls"]] == ["a" * 40]
+    assert {r["git_commit"] for r in res["runs"]} == {"a" * 40}  # every run says where it was trained

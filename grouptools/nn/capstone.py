@@ -830,7 +830,9 @@ def run_tier(
     (for smoke tests); ``budget_s`` stops starting new runs after that many seconds (runs
     not started are listed under ``skipped``). Every finished run is appended at once to
     ``<results>.runs.jsonl``; ``resume=True`` reuses the runs found there whose settings
-    match exactly and trains only the rest. Returns the results dictionary.
+    match exactly and trains only the rest (the provenance of the earlier call is kept under
+    ``earlier_calls``, and every run records the commit it was trained at). Returns the
+    results dictionary.
 
     Explained in Chapter 9, *The capstone experiment*.
     """
@@ -860,6 +862,11 @@ def run_tier(
     stream = None
     stream_path = results_path(tier, prov["device"], out_dir).with_suffix(".runs.jsonl")
     finished: dict[str, dict] = {}
+    earlier: list[dict] = []
+    old_results = stream_path.with_name(stream_path.name.replace(".runs.jsonl", ".json"))
+    if resume and old_results.exists():  # keep the provenance of the calls whose runs are reused
+        old = json.loads(old_results.read_text())
+        earlier = old.get("earlier_calls", []) + [old["provenance"]]
     if resume and stream_path.exists():
         for line in stream_path.read_text().splitlines():
             r = json.loads(line)
@@ -911,6 +918,7 @@ def run_tier(
         "tier": tier,
         "description": cfg.get("description", ""),
         "provenance": dict(prov, wall_seconds=round(wall, 1), reused_runs=n_reused),
+        "earlier_calls": earlier,
         "config": _jsonable(cfg),
         "chosen_lr": {f"{e}/{m}": lr for (e, m), lr in chosen.items()},
         "floors": _floors(cfg),
