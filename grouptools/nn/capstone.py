@@ -148,7 +148,7 @@ TIERS: dict[str, dict] = {
         "experiments": {
             "mqar_order": dict(
                 task=("mqar", dict(vocab_size=64, seq_len=32, n_pairs=4)),
-                models=["transformer", "s4_then_attention", "attention_then_s4", "s4d"],
+                models=["transformer", "s4_then_attention", "attention_then_s4"],
                 cells=[{}], **{**_TRAIN, "seeds": 1, "lrs": [3e-3], "eval_sequences": 1000},
             ),
             "parity": dict(
@@ -1027,6 +1027,10 @@ def load_results(tier: str, device: str | None = None, directory: Path | str | N
 def plot_results(results: dict, path: Path | str | None = None):
     """One figure per tier: a panel per experiment, mean ± 95 % interval over seeds, heuristic floors as lines.
 
+    Bars are grouped by cell (the number of pairs, the width, the group) and coloured by
+    model, with the same colour for a model in every panel; each cell's floors are drawn
+    across its group. Parity is drawn per position at the test length.
+
     Explained in Chapter 9, *The capstone experiment*.
     """
     import matplotlib
@@ -1037,33 +1041,53 @@ def plot_results(results: dict, path: Path | str | None = None):
 
     summary, floors = results["summary"], results["floors"]
     exps = list(results["config"]["experiments"])
-    fig, axes = plt.subplots(1, len(exps), figsize=(4.2 * len(exps), 3.6), squeeze=False)
-    for ax, name in zip(axes[0], exps):
-        rows = [r for r in summary if r["experiment"] == name]
+    models = list(dict.fromkeys(r["model"] for r in summary))
+    palette = [f"C{i}" for i in range(10)] + ["black", "gold", "teal", "navy"]  # a colour per model, distinct up to 14
+    colour = {m: palette[i % len(palette)] for i, m in enumerate(models)}
+    floor_style = {"value_in_context": "--", "first_token": "--", "abelianisation": "-.", "train_length_then_chance": "--",
+                   "chance": ":"}
+    ncols = min(3, len(exps))
+    nrows = math.ceil(len(exps) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.9 * nrows), squeeze=False)
+    for ax in axes.flat[len(exps):]:
+        ax.set_visible(False)
+    for ax, name in zip(axes.flat, exps):
         exp = results["config"]["experiments"][name]
-        if name == "parity" and rows and "per_position" in rows[0]:
+        rows = [r for r in summary if r["experiment"] == name]
+        if rows and "per_position" in rows[0] and "test_length_accuracy" in rows[0]:
             for r in rows:
                 pp = r["per_position"]
-                ax.plot(range(1, len(pp) + 1), pp, label=r["model"], lw=1.2)
+                ax.plot(range(1, len(pp) + 1), pp, color=colour[r["model"]], label=r["model"], lw=1.2)
             ax.axvline(exp["task"][1]["seq_len"], color="k", ls=":", lw=1)
-            ax.axhline(0.5, color="grey", ls="--", lw=0.8)
-            ax.set_xlabel("position")
-            ax.set_ylabel("accuracy (mean over seeds)")
-            ax.set_ylim(0.4, 1.02)
+            ax.axhline(0.5, color="grey", ls=":", lw=0.8, label="chance")
+            ax.set(xlabel="position (training length dotted)", ylabel="accuracy, mean over seeds", ylim=(0.4, 1.02))
         else:
-            labels = [f"{r['model']}\n{r['cell_label']}" if len(exp["cells"]) > 1 else r["model"] for r in rows]
-            means = [r["accuracy"]["mean"] for r in rows]
-            errs = [0 if math.isnan(r["accuracy"]["half_width"]) else r["accuracy"]["half_width"] for r in rows]
-            ax.bar(range(len(rows)), means, yerr=errs, capsize=3, color="C0")
-            for r_i, r in enumerate(rows):
-                for fi, (fname, fv) in enumerate(sorted(floors.get(f"{name}/{r['cell']}", {}).items())):
-                    ax.hlines(fv, r_i - 0.4, r_i + 0.4, colors=f"C{fi + 1}", lw=1.5, label=fname if r_i == 0 else None)
-            ax.set_xticks(range(len(rows)), labels, rotation=70, fontsize=7)
-            ax.set_ylim(0, 1.05)
-            ax.set_ylabel("test accuracy")
-        ax.set_title(name)
+            cells = sorted({r["cell"] for r in rows})
+            in_exp = [m for m in models if any(r["model"] == m for r in rows)]
+            width = 0.8 / max(len(in_exp), 1)
+            seen_floor: set[str] = set()
+            for ci in cells:
+                for mi, m in enumerate(in_exp):
+                    r = next((r for r in rows if r["cell"] == ci and r["model"] == m), None)
+                    if r is None:
+                        continue
+                    hw = r["accuracy"]["half_width"]
+                    ax.bar(ci + (mi - (len(in_exp) - 1) / 2) * width, r["accuracy"]["mean"], width * 0.95,
+                           yerr=None if math.isnan(hw) else hw, capsize=2, color=colour[m],
+                           label=m if ci == cells[0] else None)
+                for fname, fv in floors.get(f"{name}/{ci}", {}).items():
+                    ax.hlines(fv, ci - 0.45, ci + 0.45, colors="k", linestyles=floor_style.get(fname, "--"), lw=1,
+                              label=f"floor: {fname}" if fname not in seen_floor else None)
+                    seen_floor.add(fname)
+            labels = [cell_label(exp["cells"][ci]) for ci in cells]
+            ax.set_xticks(cells, [lab.replace("n_pairs=", "P=").replace("d_model=", "d=").replace("group=", "")
+                                  for lab in labels], fontsize=8)
+            ax.set(ylim=(0, 1.05), ylabel="test accuracy, mean ± 95 % CI")
+        ax.set_title(name, fontsize=10)
         ax.legend(fontsize=6, loc="best")
-    fig.suptitle(f"capstone, tier {results['tier']} — {results['provenance']['device']}", fontsize=10)
+    prov = results["provenance"]
+    fig.suptitle(f"capstone, tier {results['tier']} — {prov['device']}, seeds per cell: "
+                 f"{max((len(r['seeds']) for r in summary), default=0)}", fontsize=10)
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=110)
