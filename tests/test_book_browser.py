@@ -24,7 +24,9 @@ Needs the built book (the README's first command) and Chromium
 Chromium is driven through the DevTools protocol over a pipe (standard library only).
 
 ``python tests/test_book_browser.py screenshot`` saves a screenshot of a chapter page
-with typeset math to ``book/_static/screenshots/offline_math.png`` (the tests never do).
+with typeset math to ``book/_static/screenshots/offline_math.png`` (the tests never do);
+``… screenshot PAGE#ANCHOR OUT.png`` shows any other page, saved to ``OUT.png`` (a page
+other than the default needs an output path, so the committed screenshot stays as it is).
 """
 
 from __future__ import annotations
@@ -605,7 +607,8 @@ def save_screenshot(target: str = SCREENSHOT_TARGET, out: Path = SCREENSHOT) -> 
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["screenshot"]:
-        print(save_screenshot(*sys.argv[2:3]))
+    args = sys.argv[2:]
+    if sys.argv[1:2] == ["screenshot"] and len(args) in (0, 2):
+        print(save_screenshot(*args[:1], *(Path(a) for a in args[1:])))
     else:
-        sys.exit(f"usage: {sys.argv[0]} screenshot [PAGE#ANCHOR]")
+        sys.exit(f"usage: {sys.argv[0]} screenshot [PAGE#ANCHOR OUT.png]")
