@@ -15,6 +15,7 @@ from grouptools.nn import (
     SelectiveRecurrence,
     SequenceModel,
     matched_models,
+    run_steps,
     selective_scan,
     selective_scan_reference,
 )
@@ -76,12 +77,7 @@ def test_forward_equals_step_mode_and_is_causal(transitions, selective):
     m = SelectiveRecurrence(8, 4, transitions=transitions, selective=selective, chunk=5).double()
     x = torch.randn(2, 23, 8, dtype=torch.float64)
     y = m(x)
-    state = m.initial_state(2)
-    steps = []
-    for t in range(x.shape[1]):
-        out, state = m.step(x[:, t], state)
-        steps.append(out)
-    assert torch.allclose(y, torch.stack(steps, 1), atol=1e-12)
+    assert torch.allclose(y, run_steps(m, x), atol=1e-12)
     x2 = x.clone()
     x2[:, 11:] += 1.0
     assert torch.allclose(m(x2)[:, :11], y[:, :11], atol=1e-12)

@@ -23,14 +23,11 @@ from grouptools.nn.sequence_models import (
     commutator_gap,
     count_parameters,
     crossover_length,
-    evaluate_task,
     interleave,
     make_mixer,
     matched_models,
     parallel,
     stack,
-    held_out_metrics,
-    train_on_task,
 )
 from grouptools.nn import S4DLayer
 from grouptools.nn.tasks import make_task
@@ -222,19 +219,6 @@ def test_efficiency_verdict_of_the_throughput_benchmark() -> None:
     assert v["verdict"] == "refuted" and v["lengths_where_slower"] == [128]
     assert v["per_length"][128]["slower_than"] == ["s4"]
     assert bench.efficiency_verdict([r for r in rows if r["L"] == 64])["verdict"] == "not refuted"
-
-
-def test_train_and_evaluate_on_a_task() -> None:
-    task = make_task("word_problem", group=gt.cyclic(2), seq_len=6)
-    m = _model("hybrid", d=16)
-    m = SequenceModel("AS", task.vocab_size, task.n_classes, 16, **KW)
-    hist, final = train_on_task(m, task, steps=30, batch_size=16, lr=1e-2, eval_every=10, test_length=12)
-    assert hist.eval_steps == [0, 10, 20, 30]
-    assert hist.loss[-1] < hist.loss[0]
-    assert 0.0 <= final["accuracy"] <= 1.0 and final["scored"] == 4 * 16 * 12
-    again = evaluate_task(m, task, n_batches=4, batch_size=16, seed=7777, length=12)
-    assert again["accuracy"] == pytest.approx(final["accuracy"])
-    assert held_out_metrics(m, task, batch_size=16, test_length=12) == final  # the same held-out batches
 
 
 def test_an_ensemble_averages_its_members_probabilities() -> None:

@@ -422,6 +422,7 @@ def heuristic_floors(task, batches: Sequence, *, train_length: int | None = None
 
     Explained in Chapter 9, *Heuristic floors*.
     """
+    from ..subgroups import commutator_subgroup
     from .tasks import IGNORE_INDEX, AssociativeRecall, GroupWordProblem, MultiQueryAssociativeRecall, Parity
 
     sums: dict[str, float] = {}
@@ -450,8 +451,6 @@ def heuristic_floors(task, batches: Sequence, *, train_length: int | None = None
             pos = torch.arange(x.shape[1])[None, :].expand_as(x)
             first = (pos == 0).double()
             credit["first_token"] = first + (1 - first) / G.order
-            from ..subgroups import commutator_subgroup
-
             k = len(commutator_subgroup(G))
             credit["abelianisation"] = first + (1 - first) / k
             credit["chance"] = torch.full(x.shape, 1.0 / G.order, dtype=torch.float64)

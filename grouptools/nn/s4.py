@@ -58,6 +58,7 @@ __all__ = [
     "S4Layer",
     "ssm_param_groups",
     "make_optimizer",
+    "run_steps",
 ]
 
 Discretization = Literal["zoh", "bilinear"]
@@ -1018,3 +1019,23 @@ def make_optimizer(
     Explained in Chapter 8, *Training S4: parameter groups*.
     """
     return torch.optim.AdamW(ssm_param_groups(model, lr, weight_decay, ssm_lr, include_C))
+
+
+def run_steps(layer: nn.Module, u: Tensor) -> Tensor:
+    """Run a layer's recurrent mode over a whole sequence: ``step`` at each position from ``initial_state``.
+
+    ``layer`` is anything with ``initial_state(batch)`` and ``step(u_t, state) → (y_t,
+    state)`` (S4, S4D, the selective recurrence); ``u`` is (batch, length, channels). The
+    result, (batch, length, channels), should equal ``layer(u)``: that is the check that
+    the convolution (or scan) and the recurrence compute the same function.
+
+    Explained in Chapter 8, *Recurrent mode*.
+    """
+    if not torch.is_tensor(u) or u.ndim != 3:
+        raise ValueError(f"u must be a tensor of shape (batch, length, channels), got {getattr(u, 'shape', type(u))}")
+    state = layer.initial_state(u.shape[0])
+    ys = []
+    for t in range(u.shape[1]):
+        y_t, state = layer.step(u[:, t], state)
+        ys.append(y_t)
+    return torch.stack(ys, 1)

@@ -17,8 +17,9 @@ A mixer is ``"attention"`` (causal SDPA, rotary or no positions), ``"s4"`` (the 
 layer) or ``"s4d"``; the letters ``A``, ``S``, ``D`` and ``P`` (a parallel attention + S4
 block) spell a model's layer pattern, e.g. ``"ASAS"``. :func:`build_model` builds one,
 :func:`matched_models` builds the compared architectures with matched parameter
-counts, :func:`commutator_gap` measures ‖f∘g − g∘f‖/‖f∘g‖, and the helpers at the end
-train, evaluate and time models on the tasks of :mod:`grouptools.nn.tasks`.
+counts, :func:`commutator_gap` measures ‖f∘g − g∘f‖/‖f∘g‖, :class:`Ensemble` averages
+trained models, and the helpers at the end time models as the sequence grows. Training
+and testing on the tasks of :mod:`grouptools.nn.tasks` is :mod:`grouptools.nn.capstone`'s.
 
 Explained in Chapter 9, *A Transformer–S4 composition*.
 """
@@ -33,10 +34,9 @@ from torch import Tensor, nn
 
 from ..models import Composition, compose
 from .attention import MultiHeadSelfAttention
-from .s4 import S4DLayer, S4Layer, _SSMLayer, fft_conv, make_optimizer
+from .s4 import S4DLayer, S4Layer, _SSMLayer, fft_conv
 from .selective import GRUMixer, H3Block, SelectiveRecurrence
 from .timing import timeit
-from .training import TrainHistory, train
 
 __all__ = [
     "MIXER_KINDS",
@@ -57,9 +57,6 @@ __all__ = [
     "matched_models",
     "commutator_gap",
     "Ensemble",
-    "evaluate_task",
-    "held_out_metrics",
-    "train_on_task",
     "throughput",
     "ssm_kernel_and_conv_time",
     "scaling_sweep",
@@ -527,79 +524,7 @@ def commutator_gap(f: nn.Module, g: nn.Module, x: Tensor) -> float:
     return float(torch.linalg.vector_norm(fg - gf) / denom)
 
 
-# --------------------------------------------------------------------------- training and evaluation
-
-
-def evaluate_task(
-    model: nn.Module,
-    task: Any,
-    *,
-    n_batches: int = 4,
-    batch_size: int = 64,
-    seed: int = 12345,
-    length: int | None = None,
-    device: Any = None,
-) -> dict[str, float]:
-    """Token accuracy, sequence accuracy and loss of ``model`` on fresh batches of ``task``.
-
-    Batches come from their own generator seeded with ``seed`` (the same batches on every
-    call); ``length`` asks the task for other sequence lengths (length generalisation).
-    Returns ``{"accuracy", "sequence_accuracy", "loss", "scored"}`` (``scored`` = number
-    of scored positions).
-
-    Explained in Chapter 9, *Training every model on every task*.
-    """
-    from .tasks import IGNORE_INDEX, argmax_credit, sequence_accuracy, task_loss
-
-    _check_positive_int(n_batches, "n_batches")
-    _check_positive_int(batch_size, "batch_size")
-    dev = torch.device(device) if device is not None else next(model.parameters()).device
-    gen = torch.Generator().manual_seed(seed)
-    was = model.training
-    model.eval()
-    correct = 0.0
-    scored = 0
-    seq_acc = loss = 0.0
-    try:
-        with torch.no_grad():
-            for _ in range(n_batches):
-                b = task.sample(batch_size, gen, length=length).to(dev)
-                logits = model(b.inputs)
-                mask = b.targets != IGNORE_INDEX
-                correct += float((argmax_credit(logits, b.targets) * mask).sum())
-                scored += int(mask.sum())
-                seq_acc += float(sequence_accuracy(logits, b.targets))
-                loss += float(task_loss(logits, b.targets))
-    finally:
-        model.train(was)
-    return {
-        "accuracy": correct / max(scored, 1),
-        "sequence_accuracy": seq_acc / n_batches,
-        "loss": loss / n_batches,
-        "scored": float(scored),
-    }
-
-
-def held_out_metrics(
-    model: nn.Module,
-    task: Any,
-    *,
-    batch_size: int = 32,
-    seed: int = 0,
-    test_length: int | None = None,
-    test_batches: int = 4,
-    device: Any = None,
-) -> dict[str, float]:
-    """The final test of :func:`train_on_task`: :func:`evaluate_task` on the held-out batches of ``seed``.
-
-    Any model evaluated with the same arguments sees exactly the same batches, so its
-    accuracy can be compared with the trained models' (an ensemble of them, say).
-
-    Explained in Chapter 9, *Training every model on every task*.
-    """
-    return evaluate_task(
-        model, task, n_batches=test_batches, batch_size=batch_size, seed=seed + 7777, length=test_length, device=device
-    )
+# --------------------------------------------------------------------------- ensembles
 
 
 class Ensemble(nn.Module):
@@ -628,61 +553,6 @@ class Ensemble(nn.Module):
         """
         logp = torch.stack([torch.log_softmax(m(x), dim=-1) for m in self.members])
         return torch.logsumexp(logp, dim=0) - math.log(len(self.members))
-
-
-def train_on_task(
-    model: nn.Module,
-    task: Any,
-    *,
-    steps: int,
-    batch_size: int = 32,
-    lr: float = 3e-3,
-    ssm_lr: float = 1e-3,
-    weight_decay: float = 0.0,
-    seed: int = 0,
-    eval_every: int = 100,
-    eval_batches: int = 2,
-    test_length: int | None = None,
-    test_batches: int = 4,
-    device: Any = None,
-    progress: bool = False,
-    desc: str | None = None,
-) -> tuple[TrainHistory, dict[str, float]]:
-    """Train ``model`` on ``task`` with AdamW (S4 parameter groups), a cosine schedule and clipping 1.
-
-    Training batches come from a generator seeded with ``seed``; every ``eval_every``
-    steps the accuracy on fixed held-out batches is recorded. Returns the
-    :class:`~grouptools.nn.TrainHistory` and the final test metrics of
-    :func:`evaluate_task` (at ``test_length`` when given, e.g. longer sequences for parity).
-
-    Explained in Chapter 9, *Training every model on every task*.
-    """
-    from .tasks import task_loss
-
-    dev = torch.device(device) if device is not None else next(model.parameters()).device
-    model.to(dev)
-    gen = torch.Generator().manual_seed(seed)
-    opt = make_optimizer(model, lr=lr, weight_decay=weight_decay, ssm_lr=ssm_lr)
-    sched = torch.optim.lr_scheduler.OneCycleLR(
-        opt, max_lr=[g["lr"] for g in opt.param_groups], total_steps=steps, pct_start=0.1, anneal_strategy="cos"
-    )
-
-    def get_batch(step: int):
-        return task.sample(batch_size, gen)
-
-    def loss_fn(m: nn.Module, b: Any) -> Tensor:
-        return task_loss(m(b.inputs), b.targets)
-
-    def evaluate(m: nn.Module) -> dict[str, float]:
-        r = evaluate_task(m, task, n_batches=eval_batches, batch_size=batch_size, seed=seed + 999, device=dev)
-        return {"accuracy": r["accuracy"], "loss": r["loss"]}
-
-    hist = train(
-        model, get_batch, loss_fn, opt, steps, evaluate=evaluate, eval_every=eval_every, eval_at_start=True,
-        log_every=1, scheduler=sched, grad_clip=1.0, device=dev, progress=progress, desc=desc,
-    )
-    final = held_out_metrics(model, task, batch_size=batch_size, seed=seed, test_length=test_length, test_batches=test_batches, device=dev)
-    return hist, final
 
 
 # --------------------------------------------------------------------------- throughput
