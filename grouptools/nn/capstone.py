@@ -204,12 +204,13 @@ TIERS: dict[str, dict] = {
         },
     },
     "gpu": {
-        # Sized from a measured H200 run (8 workers share the card; a 1500-step run takes 20–45 s there): about
-        # 90 runs fit in the budget. One learning rate per experiment (the best of that run's sweeps), 3 seeds.
+        # Sized from measured H200 runs (8 workers share the card; a run takes 20–50 s there): 63 of these 78
+        # runs fitted in 250 s, so 310 s fits all. One learning rate per experiment (the best in the first H200
+        # run's sweeps), 3 seeds.
         "description": "larger scales for one H100/H200: vocabulary 256, width 128, two-layer parity, the word problems "
                        "of A4 and S4 against length and depth; ≤ 8 min wall",
         "workers": 8,
-        "budget_s": 250,
+        "budget_s": 310,
         "precision": "bf16",
         "experiments": {
             "mqar_order": dict(
@@ -1081,11 +1082,18 @@ def plot_results(results: dict, path: Path | str | None = None):
             ax.set_xticks(cells, [lab.replace("n_pairs=", "P=").replace("d_model=", "d=").replace("group=", "")
                                   for lab in labels], fontsize=8)
             ax.set(ylim=(0, 1.05), ylabel="test accuracy, mean ± 95 % CI")
-        ax.set_title(name, fontsize=10)
-        ax.legend(fontsize=6, loc="best")
+        task_name, task_kw = exp["task"]
+        short = {"vocab_size": "V", "seq_len": "L", "n_pairs": "P", "distinct_keys": "distinct"}
+        varied = {k for c in exp["cells"] for k in (*c.get("task", {}), *c)}  # named on the x axis instead
+        fixed = [f"{short.get(k, k)}={v}" for k, v in task_kw.items() if k not in varied]
+        fixed += [f"d={exp['d_model']}"] if "d_model" not in varied else []
+        ax.set_title(f"{name}: {task_name} " + ", ".join(fixed), fontsize=9)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=6, loc="best")
     prov = results["provenance"]
-    fig.suptitle(f"capstone, tier {results['tier']} — {prov['device']}, seeds per cell: "
-                 f"{max((len(r['seeds']) for r in summary), default=0)}", fontsize=10)
+    n_seeds = sorted({len(r["seeds"]) for r in summary}) or [0]
+    seeds_text = str(n_seeds[0]) if len(n_seeds) == 1 else f"{n_seeds[0]}–{n_seeds[-1]}"
+    fig.suptitle(f"capstone, tier {results['tier']} — {prov['device']}, seeds per cell: {seeds_text}", fontsize=10)
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=110)
