@@ -12,6 +12,7 @@ import torch
 
 from grouptools.nn import s4
 from grouptools.nn.equivariance import check_equivariance
+from grouptools.nn.s4 import hippo_legs, legs_response
 from grouptools.nn.sequence_actions import cyclic_shift, delay
 
 F64, C128 = torch.float64, torch.complex128
@@ -348,3 +349,50 @@ def test_other_bad_arguments():
         s4.discretize(torch.randn(3, 4), torch.randn(4), 0.1)
     with pytest.raises(ValueError, match="init"):
         s4.s4d_init(8, "fourier")
+
+
+def _augmented_response(A, b, omega, t):
+    """x(t) for x' = A x + b u, u(s) = exp(iωs), by one matrix exponential of the system with u as a state."""
+    n = A.shape[0]
+    M = torch.zeros(n + 1, n + 1, dtype=torch.complex128)
+    M[:n, :n], M[:n, n], M[n, n] = A.to(torch.complex128), b.to(torch.complex128), 1j * omega
+    start = torch.zeros(n + 1, dtype=torch.complex128)
+    start[n] = 1
+    return (torch.linalg.matrix_exp(t * M) @ start)[:n]
+
+
+@pytest.mark.parametrize("omega", [0.0, 3.0, None])
+def test_legs_response_matches_the_dense_systems(omega):
+    N, t = 12, 0.7
+    A, B = hippo_legs(N)
+    b = B.reshape(-1)
+    P = torch.sqrt(torch.arange(N, dtype=torch.float64) + 0.5)
+    for diagonal, (M, vec) in ((False, (A, b)), (True, (A + torch.outer(P, P), b / 2))):
+        if omega is None:
+            want = torch.linalg.matrix_exp(t * M.to(torch.complex128)) @ vec.to(torch.complex128)
+        else:
+            want = _augmented_response(M, vec, omega, t)
+        got = legs_response(N, omega, t, diagonal=diagonal, coords=5)
+        assert torch.allclose(got, want[:5], atol=1e-10), (diagonal, omega)
+
+
+def test_s4d_legs_converges_to_legs_input_by_input_but_not_on_the_impulse():
+    gap = {}
+    for N in (64, 1024):
+        for omega in (0.0, 50.0, None):
+            full = legs_response(N, omega, diagonal=False)
+            gap[N, omega] = float((legs_response(N, omega, diagonal=True) - full).abs().max() / full.abs().max())
+    assert gap[1024, 0.0] < 1e-4 and gap[1024, 50.0] < 1e-3  # a fixed smooth input: close, and closer with N
+    assert gap[1024, 50.0] < gap[64, 50.0] / 100
+    assert gap[64, None] > 0.1 and gap[1024, None] > 0.1  # the kernel itself: no convergence
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(N=4, omega=0.0, coords=5), "coords must be at most"),
+    (dict(N=4, omega=0.0, t=0.0), "positive finite time"),
+    (dict(N=4, omega=float("nan")), "real frequency"),
+    (dict(N=0, omega=0.0), "state size N"),
+])
+def test_legs_response_rejects_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        legs_response(diagonal=True, **kwargs)

@@ -44,6 +44,7 @@ __all__ = [
     "hippo_legs_nplr",
     "hippo_legs_dplr",
     "s4d_init",
+    "legs_response",
     "discretize",
     "discretize_diagonal",
     "kernel_recurrence",
@@ -219,6 +220,47 @@ def s4d_init(N: int, init: str = "legs") -> tuple[Tensor, Tensor]:
     else:
         raise ValueError(f"init must be 'legs', 'lin' or 'inv', not {init!r}")
     return Lambda, B
+
+
+def legs_response(N: int, omega: float | None, t: float = 1.0, *, diagonal: bool, coords: int = 4) -> Tensor:
+    """The first ``coords`` state coordinates at time ``t`` of continuous-time HiPPO-LegS, or of its diagonal part.
+
+    ``diagonal=False``: ``x' = A x + B u`` with (A, B) = :func:`hippo_legs`. ``A`` is lower
+    triangular, so these coordinates do not depend on N; they are computed from the
+    ``coords × coords`` block. ``diagonal=True``: ``z' = (A + P Pᵀ) z + (B/2) u``, the normal
+    part that S4D-LegS keeps, through its eigen-decomposition (:func:`hippo_legs_nplr`; stable,
+    since the normal part is unitarily diagonalisable), all N modes. The input is
+    ``u(s) = exp(i ω s)`` from ``x(0) = 0`` (ω = 0: a constant), or the unit impulse at 0 when
+    ``omega`` is None (the state is then the convolution kernel at lag ``t``). Complex128.
+
+    Explained in Chapter 8, *Why S4D-LegS imitates S4*.
+    """
+    N = _check_positive_int(N, "state size N")
+    coords = _check_positive_int(coords, "coords")
+    if coords > N:
+        raise ValueError(f"coords must be at most N = {N}, got {coords}")
+    if not (isinstance(t, (int, float)) and math.isfinite(t) and t > 0):
+        raise ValueError(f"t must be a positive finite time, got {t!r}")
+    if omega is not None and not (isinstance(omega, (int, float)) and math.isfinite(omega)):
+        raise ValueError(f"omega must be a real frequency or None (the unit impulse), got {omega!r}")
+    c128 = torch.complex128
+
+    def response(lam: Tensor, V: Tensor, b: Tensor) -> Tensor:  # V diag(g(λ)) V⁻¹ b for the input's transfer g
+        e = torch.exp(t * lam)
+        g = e if omega is None else (e - complex(math.cos(omega * t), math.sin(omega * t))) / (lam - 1j * omega)
+        return V @ (g * torch.linalg.solve(V, b))
+
+    if diagonal:
+        d = hippo_legs_nplr(N)
+        _, B = hippo_legs(N)
+        return response(d.Lambda, d.V, B.reshape(-1).to(c128) / 2)[:coords]
+    A, B = hippo_legs(coords)
+    A, b = A.to(c128), B.reshape(-1).to(c128)
+    E = torch.linalg.matrix_exp(t * A)
+    if omega is None:
+        return E @ b
+    eye = torch.eye(coords, dtype=c128)
+    return torch.linalg.solve(A - 1j * omega * eye, (E - complex(math.cos(omega * t), math.sin(omega * t)) * eye) @ b)
 
 
 # ---------------------------------------------------------------------------
