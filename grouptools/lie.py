@@ -57,6 +57,7 @@ __all__ = [
     "su2_to_so3",
     "random_rotation",
     "random_quaternion",
+    "rotate_image",
     "sphere_quadrature",
     "spherical_harmonics",
     "so3_generators",
@@ -206,8 +207,8 @@ def logm(M, *, max_roots: int = 60) -> Tensor:
     on_axis = (ev.real < 0) & (ev.imag.abs() <= 1e-10 * scale)
     if bool(on_axis.any()):
         raise ValueError(
-            "M has an eigenvalue on the negative real axis (for a rotation: angle π), so its principal "
-            f"logarithm is not defined; eigenvalues {[complex(round(e.real, 6), round(e.imag, 6)) for e in ev.tolist()]}"
+            f"M has the eigenvalue {float(ev[on_axis][0].real):.3g} on the negative real axis (for a rotation: "
+            "angle π), so its principal logarithm is not defined"
         )
     eye = torch.eye(n, dtype=M.dtype)
     R, s = M, 0
@@ -481,6 +482,43 @@ def random_rotation(dim: int = 3, n: int | None = None, *, generator: torch.Gene
     return Q
 
 
+def rotate_image(image, angle, *, mode: str = "bilinear") -> Tensor:
+    """Rotate images [..., H, W] counter-clockwise by ``angle`` about their centre, by interpolation.
+
+    The value at each output pixel centre p is the input interpolated at R(−angle) p
+    (``torch.nn.functional.grid_sample``, ``mode`` "bilinear" or "nearest", zeros outside).
+    For a square image and a multiple of π/2 every sample lands on a pixel centre, and the
+    result equals ``torch.rot90`` (checked in the tests); for other angles it does not, and
+    rotating twice by θ differs from rotating once by 2θ: interpolation is not an action of
+    SO(2) on the pixel grid. Float64.
+
+    Explained in Chapter 7, *Rotating an image is not an action on pixels*.
+    """
+    import torch.nn.functional as F
+
+    if mode not in ("bilinear", "nearest"):
+        raise ValueError(f"mode must be 'bilinear' or 'nearest', got {mode!r}")
+    x = torch.as_tensor(image).to(F64)
+    if x.ndim < 2:
+        raise ValueError(f"image must have shape [..., H, W], got {tuple(x.shape)}")
+    if not isinstance(angle, (int, float)) or not math.isfinite(angle):
+        raise ValueError(f"angle must be a finite number (radians), got {angle!r}")
+    lead, (H, W) = x.shape[:-2], x.shape[-2:]
+    flat = x.reshape(-1, 1, H, W)
+    # pixel centres in units of pixels about the centre; rows go down, so counter-clockwise on screen
+    # is the rotation of (column, −row)
+    c, s = math.cos(angle), math.sin(angle)
+    rows = torch.arange(H, dtype=F64) - (H - 1) / 2
+    cols = torch.arange(W, dtype=F64) - (W - 1) / 2
+    r, q = torch.meshgrid(rows, cols, indexing="ij")
+    u, v = q, -r  # Cartesian coordinates of the output pixel
+    su, sv = c * u + s * v, -s * u + c * v  # rotate back by −angle
+    gx, gy = su / (W / 2), -sv / (H / 2)  # grid_sample's normalised coordinates, align_corners=False
+    grid = torch.stack([gx, gy], -1).expand(flat.shape[0], H, W, 2)
+    out = F.grid_sample(flat, grid, mode=mode, padding_mode="zeros", align_corners=False)
+    return out.reshape(*lead, H, W)
+
+
 # --------------------------------------------------------------------------- the sphere and the irreps of SO(3)
 
 
@@ -647,7 +685,7 @@ def _clebsch_gordan(l1: int, l2: int, l3: int) -> Tensor:
         raise RuntimeError("the invariant space is not one-dimensional")
     null = torch.where(null.abs() < 1e-14, torch.zeros_like(null), null)
     first = null[torch.nonzero(null.abs() > 1e-12)[0, 0]]
-    null = null * torch.sign(first) / null.norm()
+    null = null * torch.sign(first) / null.norm() + 0.0  # + 0.0: no signed zeros
     return null.reshape(d1, d2, d3)
 
 
