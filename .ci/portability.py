@@ -14,7 +14,7 @@ notebooks whose outputs come from NumPy's linear algebra again under other kerne
   in a fresh kernel.
 
 Each pass runs in a new random order (pytest-randomly prints its seed). Left out of the
-extra passes: the capstone (chapter 9, trained with torch, whose kernels OpenBLAS does not
+extra passes: the capstone (chapter 10, trained with torch, whose kernels OpenBLAS does not
 affect), the learner notebooks (the solutions' code without its answers) and the browser
 test (the built HTML does not change).
 
@@ -45,7 +45,7 @@ NEEDS = {
     "Nehalem": {"sse4_2"},
     "Prescott": {"pni"},
 }
-LEFT_OUT = {"chapters/09_capstone.ipynb", "tests/test_book_browser.py"}
+LEFT_OUT = {"chapters/10_capstone.ipynb", "tests/test_book_browser.py"}
 
 
 def cpu_flags() -> set[str]:

@@ -15,7 +15,7 @@ whether the hybrid is at least as fast as each of its parts (source 000 §III, T
 Results go to ``benchmarks/results/capstone_throughput_<device>.json`` (with the device,
 library versions, git commit and configuration) and a PNG next to it.
 
-Explained in Chapter 9, *Throughput and scaling with length*.
+Explained in Chapter 10, *Throughput and scaling with length*.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ GPU = dict(lengths=[256, 512, 1024, 2048, 4096, 8192], tokens=32768, d_model=128
 def efficiency_verdict(rows: list[dict], hybrid: str = "hybrid", parts: tuple[str, ...] = ("transformer", "s4")) -> dict:
     """Per length, is the hybrid at least as fast (forward+backward tokens/s) as every part? Refuted at any length where it is not.
 
-    Explained in Chapter 9, *Throughput and scaling with length*.
+    Explained in Chapter 10, *Throughput and scaling with length*.
     """
     per_length = {}
     for L in sorted({r["L"] for r in rows}):

@@ -22,7 +22,7 @@ What it measures, for L = 256 … 16384 at a constant number of tokens per batch
 Every result carries the device's name. Results go to
 ``benchmarks/results/sequence_layers_<device>.json`` and a PNG next to it.
 
-Explained in Chapter 8, *What it costs*.
+Explained in Chapter 9, *What it costs*.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@
 # Usage, from the repository root:  bash benchmarks/gpu_tiers.sh [OUT_DIR]   (default benchmarks/results)
 # It uses the machine's own python3 and torch (never installs torch) and finds grouptools through PYTHONPATH.
 # Output: eight files (the device tool brings back at most eight): one log, and a JSON and a PNG per benchmark,
-# plus the capstone's runs.jsonl. Chapter 7's GPU tier does not exist yet (issue 13); it will be added here.
+# plus the capstone's runs.jsonl. Chapter 8's GPU tier does not exist yet (issue 13); it will be added here.
 set -u
 OUT=${1:-benchmarks/results}
 mkdir -p "$OUT"

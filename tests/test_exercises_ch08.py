@@ -1,12 +1,10 @@
-"""The Chapter 8 checkers (causal attention, the permutation gap, the bilinear discretisation,
-the SSM kernel, the causal FFT convolution, the diagonal SSM step) reject planted wrong answers.
+"""The Chapter 8 checkers (the tensor a·b·c⁻¹, the share of one irrep, faithful irreps, the
+cosine of logits with a character, ablating irreps) reject planted wrong answers.
 """
 
 from __future__ import annotations
 
-import math
-
-import torch
+import numpy as np
 
 from grouptools.exercises import ch08
 
@@ -15,186 +13,236 @@ import exercise_support as support  # the checks all chapters share: test_exerci
 run, assert_fails, solutions = support.helpers_for(ch08)  # solutions: a module-scoped fixture
 
 
+def _identity_and_inverses(table):
+    T = np.asarray(table)
+    n = len(T)
+    e = next(x for x in range(n) if all(T[x, y] == y for y in range(n)))
+    return T, e, np.array([next(y for y in range(n) if T[x, y] == e) for x in range(n)])
+
+
 # ---------------------------------------------------------------------- 8.1
-def _attention(q, k, v, mask, scale=True):
-    L = q.shape[-2]
-    scores = q @ k.transpose(-1, -2) / (math.sqrt(q.shape[-1]) if scale else 1.0)
-    if mask is not None:
-        scores = scores.masked_fill(mask(L), float("-inf"))
-    return scores.softmax(-1) @ v
+def test_split_table_wrong_answers(solutions):
+    assert run("check_split_table", solutions["split_table"]).passed
 
+    def rows_of(table):
+        T = np.asarray(table)
+        n = len(T)
+        a, b = np.divmod(np.arange(n * n), n)
+        return np.stack([a, b, T[a, b]], axis=1), n
 
-def test_causal_attention_wrong_answers(solutions):
-    assert run("check_causal_attention", solutions["causal_attention"]).passed
-    future = lambda L: torch.ones(L, L, dtype=torch.bool).triu(1)  # noqa: E731
-    name = "check_causal_attention"
-    assert_fails(name, lambda q, k, v: _attention(q, k, v, None), "for q, k of shape (5, 4)", "at position 0", "without a mask")
-    assert_fails(name, lambda q, k, v: _attention(q, k, v, lambda L: torch.ones(L, L, dtype=torch.bool).triu(2)), "let the future in")
-    assert_fails(name, lambda q, k, v: _attention(q, k, v, lambda L: torch.ones(L, L, dtype=torch.bool).tril(-1)), "mask is transposed")
-    assert_fails(name, lambda q, k, v: _attention(q, k, v, lambda L: torch.ones(L, L, dtype=torch.bool).triu(0)), "NaN", "hide the diagonal")
-    assert_fails(name, lambda q, k, v: _attention(q, k, v, future, scale=False), "not scaled", "√d")
+    def in_order(table, train_fraction, seed):
+        rows, n = rows_of(table)
+        k = round(train_fraction * n * n)
+        return rows[:k], rows[k:]
 
-    def softmax_over_queries(q, k, v):
-        L = q.shape[-2]
-        scores = (q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1])).masked_fill(future(L), -1e30)
-        return scores.softmax(-2) @ v
+    def int_size(table, train_fraction, seed):
+        rows, n = rows_of(table)
+        perm = np.random.default_rng(seed).permutation(n * n)
+        k = int(train_fraction * n * n)
+        return rows[perm[:k]], rows[perm[k:]]
 
-    assert_fails(name, softmax_over_queries, "at position 0", "sum to 1")
-    assert_fails(name, lambda q, k, v: v[..., :1, :], "expected the attention output")
+    def with_replacement(table, train_fraction, seed):
+        rows, n = rows_of(table)
+        rng = np.random.default_rng(seed)
+        k = round(train_fraction * n * n)
+        return rows[rng.integers(0, n * n, k)], rows[rng.integers(0, n * n, n * n - k)]
+
+    def b_times_a(table, train_fraction, seed):
+        train, test = solutions["split_table"](table, train_fraction, seed)
+        T = np.asarray(table)
+        for part in (train, test):
+            part[:, 2] = T[part[:, 1], part[:, 0]]
+        return train, test
+
+    def global_seed(table, train_fraction, seed):
+        rows, n = rows_of(table)
+        np.random.seed(seed)
+        perm = np.random.permutation(n * n)
+        k = round(train_fraction * n * n)
+        return rows[perm[:k]], rows[perm[k:]]
+
+    def unseeded(table, train_fraction, seed):  # a fresh random split on every call
+        rows, n = rows_of(table)
+        perm = np.random.default_rng().permutation(n * n)
+        k = round(train_fraction * n * n)
+        return rows[perm[:k]], rows[perm[k:]]
+
+    name = "check_split_table"
+    assert_fails(name, in_order, "the seeds 0 and 10 gave the same training set", "holds out whole rows")
+    assert_fails(name, int_size, "you returned 10 training rows, expected round(0.3·36) = 11", "use round()")
+    assert_fails(name, with_replacement, "draw a permutation, not samples with replacement")
+    assert_fails(name, b_times_a, "that is b·a; the target is a·b")
+    np.random.seed(3)
+    state = np.random.get_state()[1].copy()
+    assert_fails(name, global_seed, "changed numpy's global random state", "np.random.default_rng(seed)")
+    assert np.array_equal(np.random.get_state()[1], state)  # the checker put the learner's state back
+    assert_fails(name, unseeded, "with the same seed gave two different splits")
+    assert_fails(name, lambda *args: (np.zeros((3, 2)), np.zeros((3, 2))), "return the train rows")
 
 
 # ---------------------------------------------------------------------- 8.2
-def test_permutation_gap_wrong_answers(solutions):
-    assert run("check_permutation_gap", solutions["permutation_gap"]).passed
+def test_product_with_inverse_wrong_answers(solutions):
+    assert run("check_product_with_inverse", solutions["product_with_inverse"]).passed
 
-    def inverse_action(f, x, perm):
-        return (f(x[:, perm]) - f(x)[:, perm]).abs().max().item()
+    def a_cinv_b(table):
+        T, _, inv = _identity_and_inverses(table)
+        n = len(T)
+        return T[T[:, inv][:, None, :], np.arange(n)[None, :, None]]
 
-    def invariance(f, x, perm):
-        out = torch.empty_like(x)
-        out[:, perm] = x
-        return (f(out) - f(x)).abs().max().item()
+    def no_inverse(table):
+        T = np.asarray(table)
+        return T[T[:, :, None], np.arange(len(T))[None, None, :]]
 
-    def mean_not_max(f, x, perm):
-        act = lambda z: torch.empty_like(z).index_copy_(1, torch.tensor(perm), z)  # noqa: E731
-        return (f(act(x)) - act(f(x))).abs().mean().item()
+    def identity_is_zero(table):  # assumes label 0 is e
+        T = np.asarray(table)
+        n = len(T)
+        inv = np.array([next(y for y in range(n) if T[x, y] == 0) for x in range(n)])
+        return T[T[:, :, None], inv[None, None, :]]
 
-    name = "check_permutation_gap"
-    assert_fails(name, inverse_action, "for f = causal attention", "you applied σ⁻¹")
-    assert_fails(name, invariance, "for f = attention without positions (equivariant)", "invariance")
-    assert_fails(name, mean_not_max, "for f = causal attention", "expected")
-    assert_fails(name, lambda f, x, perm: torch.zeros(3), "return one number")
-    assert run(name, lambda f, x, perm: torch.tensor(solutions["permutation_gap"](f, x, perm), dtype=torch.float64)).passed  # a 0-d tensor is fine
+    def b_a_cinv(table):
+        T, _, inv = _identity_and_inverses(table)
+        return T[T.T[:, :, None], inv[None, None, :]]
+
+    name = "check_product_with_inverse"
+    assert_fails(name, a_cinv_b, "for the Cayley table of S3, at a = ()", "that is a·c⁻¹·b")
+    assert_fails(name, no_inverse, "that is a·b·c: you forgot to invert c")
+    assert_fails(name, identity_is_zero, "for the Cayley table of D4 (relabelled)")
+    assert_fails(name, b_a_cinv, "that is b·a·c⁻¹")
+    assert_fails(name, lambda table: np.zeros((len(table),) * 2), "of shape (6, 6)", "of shape (6, 6, 6)")
+    assert_fails(name, lambda table: np.full((len(table),) * 3, 0.5), "non-integer entries")
 
 
 # ---------------------------------------------------------------------- 8.3
-def test_bilinear_wrong_answers(solutions):
-    assert run("check_bilinear", solutions["bilinear"]).passed
-    eye = lambda A: torch.eye(A.shape[0], dtype=A.dtype)  # noqa: E731
+def test_irrep_share_wrong_answers(solutions):
+    assert run("check_irrep_share", solutions["irrep_share"]).passed
 
-    def zoh(A, B, dt):
-        return torch.linalg.matrix_exp(dt * A), torch.linalg.solve(A, (torch.linalg.matrix_exp(dt * A) - eye(A)) @ B)
+    def no_scale(E, rho):  # forgets the factor d/|G|: shares do not sum to 1
+        n, d = rho.shape[0], rho.shape[1]
+        A = rho.reshape(n, d * d)
+        return float(np.sum(np.abs(A.conj().T @ E) ** 2) / np.sum(E**2))
 
-    def euler(A, B, dt):
-        return eye(A) + dt * A, dt * B
+    def norm_ratio(E, rho):  # ‖P E‖ / ‖E‖, not squared
+        return float(np.sqrt(solutions["irrep_share"](E, rho)))
 
-    def no_dt_in_B(A, B, dt):
-        left = eye(A) - dt / 2 * A
-        return torch.linalg.solve(left, eye(A) + dt / 2 * A), torch.linalg.solve(left, B)
+    def character_only(E, rho):  # projects onto the character χ, one function of V_ρ, not all d² entries
+        chi = np.trace(rho, axis1=1, axis2=2)
+        coeff = chi.conj() @ E / np.vdot(chi, chi)
+        return float(np.sum(np.abs(np.outer(chi, coeff)) ** 2) / np.sum(E**2))
 
-    def swapped_signs(A, B, dt):
-        left = eye(A) + dt / 2 * A
-        return torch.linalg.solve(left, eye(A) - dt / 2 * A), torch.linalg.solve(left, dt * B)
+    def real_part_only(E, rho):  # projects onto the real parts of the entries, which are not orthogonal
+        n, d = rho.shape[0], rho.shape[1]
+        A = rho.reshape(n, d * d).real
+        part = (d / n) * (A @ (A.T @ E))
+        return float(np.sum(part**2) / np.sum(E**2))
 
-    name = "check_bilinear"
-    assert_fails(name, zoh, "for the 1×1 system a = −2", "zero-order hold")
-    assert_fails(name, euler, "forward Euler")
-    assert_fails(name, no_dt_in_B, "Ā is right", "forget the factor Δ")
-    assert_fails(name, swapped_signs, "inverse of Ā")
-    assert_fails(name, lambda A, B, dt: solutions["bilinear"](A, B, dt)[0], "return a pair (Ā, B̄)")
-    assert run(name, lambda A, B, dt: tuple(t.numpy() for t in solutions["bilinear"](A, B, dt))).passed  # arrays are fine
+    def pair_share(E, rho):  # the real irrep ρ ⊕ ρ̄ for a non-real ρ
+        share = solutions["irrep_share"](E, rho)
+        return 2 * share if not np.allclose(np.trace(rho, axis1=1, axis2=2).imag, 0) else share
+
+    name = "check_irrep_share"
+    assert_fails(name, no_scale, "for S3, the irrep ρ₀ (degree 1)", "off by the factor |G|/d")
+    assert_fails(name, norm_ratio, "for S3, the irrep ρ₀ (degree 1)")
+    assert_fails(name, character_only, "for S3, the irrep ρ₂ (degree 2)", "sum to")
+    assert_fails(name, real_part_only, "sum to")
+    assert_fails(name, pair_share, "for Z5, the irrep ρ₁", "share of the pair ρ, ρ̄")
+    assert_fails(name, lambda E, rho: 1j, "return the share, one number in [0, 1]")
 
 
 # ---------------------------------------------------------------------- 8.4
-def test_ssm_kernel_wrong_answers(solutions):
-    assert run("check_ssm_kernel", solutions["ssm_kernel"]).passed
+def test_is_faithful_wrong_answers(solutions):
+    assert run("check_is_faithful", solutions["is_faithful"]).passed
 
-    def starts_late(Ab, Bb, C, L):
-        x, taps = Bb, []
-        for _ in range(L):
-            x = Ab @ x
-            taps.append(C @ x)
-        return torch.stack(taps)
+    def absolute_value(chi, identity):  # counts ρ(g) = −I as the kernel
+        return bool(np.isclose(np.abs(chi), np.abs(chi[identity])).sum() == 1)
 
-    def delayed(Ab, Bb, C, L):  # reads out before the input enters
-        x, taps = torch.zeros_like(Bb), []
-        for k in range(L):
-            taps.append(C @ x)
-            x = Ab @ x + Bb * (k == 0)
-        return torch.stack(taps)
+    def exact_equality(chi, identity):
+        return bool((chi == chi[identity]).sum() == 1)
 
-    def one_too_many(Ab, Bb, C, L):
-        return torch.stack([C @ torch.linalg.matrix_power(Ab, k) @ Bb for k in range(L + 1)])
+    def includes_identity(chi, identity):  # forgets that e itself always has χ(e) = d
+        return not bool(np.any(np.isclose(chi, chi[identity])))
 
-    def transposed(Ab, Bb, C, L):
-        return torch.stack([C @ torch.linalg.matrix_power(Ab.T, k) @ Bb for k in range(L)])
+    def nonzero(chi, identity):  # "faithful" when the character never vanishes — wrong
+        return bool(np.all(np.abs(chi) > 1e-9))
 
-    name = "check_ssm_kernel"
-    assert_fails(name, starts_late, "for a random 3×3 Ā, L = 6", "starts at C Ā B̄")
-    assert_fails(name, delayed, "delayed by one step")
-    assert_fails(name, one_too_many, "7 taps, expected 6")
-    assert_fails(name, transposed, "tap K_1", "expected C Ā^1 B̄")
+    name = "check_is_faithful"
+    assert_fails(name, absolute_value, "for D4 (relabelled) and the character of ρ₄ (degree 2)", "at g = r^2", "compare χ(g) itself with χ(e)")
+    assert_fails(name, exact_equality, "with rounding noise", "compare with a tolerance")
+    assert_fails(name, includes_identity, "for S3 and the character of ρ₂", "expected True")
+    assert_fails(name, nonzero, "you returned True, expected False")
+    assert_fails(name, lambda chi, identity: 1, "for S3 and the character of ρ₀ (degree 1) you returned 1; return True or False")
 
 
 # ---------------------------------------------------------------------- 8.5
-def test_causal_conv_wrong_answers(solutions):
-    assert run("check_causal_conv", solutions["causal_conv"]).passed
+def test_character_similarity_wrong_answers(solutions):
+    assert run("check_character_similarity", solutions["character_similarity"]).passed
 
-    def circular(u, k):
-        return torch.fft.irfft(torch.fft.rfft(u) * torch.fft.rfft(k), n=u.shape[-1])
+    def cos(L, X):
+        return float(np.real(np.vdot(X, L)) / (np.linalg.norm(L) * np.linalg.norm(X)))
 
-    def too_little_padding(u, k):
-        L = u.shape[-1]
-        n = L + L // 2
-        return torch.fft.irfft(torch.fft.rfft(u, n=n) * torch.fft.rfft(k, n=n), n=n)[..., :L]
+    def not_centred(logits, abc, chi):
+        return cos(logits, np.real(chi)[abc])
 
-    def correlation(u, k):  # y_t = Σ_s k[s − t] u[s]: looks into the future
-        L = u.shape[-1]
-        return torch.stack([sum(k[..., s - t] * u[..., s] for s in range(t, L)) for t in range(L)], -1)
+    def centred_over_a(logits, abc, chi):
+        return cos(logits - logits.mean(axis=0, keepdims=True), np.real(chi)[abc])
 
-    def last_L(u, k):
-        L = u.shape[-1]
-        return torch.fft.irfft(torch.fft.rfft(u, n=2 * L) * torch.fft.rfft(k, n=2 * L), n=2 * L)[..., L:]
+    def complex_character(logits, abc, chi):  # χ without its conjugate: the norm of X is too large
+        return cos(logits - logits.mean(axis=2, keepdims=True), chi[abc])
 
-    name = "check_causal_conv"
-    assert_fails(name, circular, "for u and k of shape (1, 8), at time t = 0", "circular convolution")
-    assert_fails(name, too_little_padding, "for u and k of shape (1, 8)", "max error")
-    assert_fails(name, correlation, "at time t = 0")
-    assert_fails(name, last_L, "expected Σ_(s ≤ t) k[t−s] u[s]")
-    assert_fails(name, lambda u, k: u.flatten(), "shape")
+    def wrong_order(logits, abc, chi):  # χ(b·a·c⁻¹): a and b swapped
+        return cos(logits - logits.mean(axis=2, keepdims=True), np.real(chi)[abc.transpose(1, 0, 2)])
 
-
-def test_causal_conv_causality_property():
-    """An answer right on the comparison inputs but not causal on others is caught by the property test."""
-    reference = __import__("grouptools").nn.fft_conv
-
-    def peeks_when_long(u, k):
-        y = reference(u, k)
-        if u.shape == (2, 12):
-            y = y + u[..., -1:].sum()  # the last input leaks into every output
-        return y
-
-    assert_fails("check_causal_conv", peeks_when_long, "causality test", "must be causal")
+    name = "check_character_similarity"
+    assert_fails(name, not_centred, "for S3, the character of ρ₂", "before centring")
+    assert_fails(name, centred_over_a, "you centred over a")
+    assert_fails(name, complex_character, "for Z5", "this character is complex")
+    assert_fails(name, wrong_order, "for S3, the character of ρ₂", "expected 0.8824", "Re χ(b·a·c⁻¹)")
+    assert_fails(name, lambda *args: np.ones(3), "return the cosine, one real number")
 
 
 # ---------------------------------------------------------------------- 8.6
-def test_diagonal_step_wrong_answers(solutions):
-    assert run("check_diagonal_step", solutions["diagonal_step"]).passed
+def test_remove_irreps_wrong_answers(solutions):
+    assert run("check_remove_irreps", solutions["remove_irreps"]).passed
 
-    def old_state(Ab, Bb, C, D, u, x):
-        y = 2 * (C * x).sum(-1).real + D * u
-        return y, Ab * x + Bb * u[..., None]
+    def projection_part(E, reps):  # returns what is removed, not what is left
+        return E - solutions["remove_irreps"](E, reps)
 
-    def no_factor_two(Ab, Bb, C, D, u, x):
-        x = Ab * x + Bb * u[..., None]
-        return (C * x).sum(-1).real + D * u, x
+    def no_scale(E, reps):
+        out = np.array(E, dtype=float)
+        for rho in reps:
+            n, d = rho.shape[0], rho.shape[1]
+            A = rho.reshape(n, d * d)
+            out = out - (A @ (A.conj().T @ E)).real
+        return out
 
-    def no_skip(Ab, Bb, C, D, u, x):
-        x = Ab * x + Bb * u[..., None]
-        return 2 * (C * x).sum(-1).real, x
+    def no_conjugate(E, reps):
+        out = np.array(E, dtype=float)
+        for rho in reps:
+            n, d = rho.shape[0], rho.shape[1]
+            A = rho.reshape(n, d * d)
+            out = out - ((d / n) * (A @ (A.T @ E))).real
+        return out
 
-    def forgets_state(Ab, Bb, C, D, u, x):
-        x = Bb * u[..., None]
-        return 2 * (C * x).sum(-1).real + D * u, x
+    def first_only(E, reps):  # ablates only the first irrep of the list
+        return solutions["remove_irreps"](E, reps[:1])
 
-    def real_state(Ab, Bb, C, D, u, x):  # drops the imaginary part of the state
-        x = Ab * x + Bb * u[..., None]
-        return 2 * (C * x).sum(-1).real + D * u, x.real
+    name = "check_remove_irreps"
+    assert_fails(name, projection_part, "for S3, removing ρ₂ (degree 2)", "that is the part *in* these irreps")
+    assert_fails(name, no_scale, "not a projection")
+    assert_fails(name, no_conjugate, "for Q8, removing ρ₄ (degree 2)")
+    assert_fails(name, first_only, "for D4 (relabelled), removing ρ₁ (degree 1), ρ₄ (degree 2)")
+    assert_fails(name, lambda E, reps: E[:, :1], "of shape (6, 1)", "of shape (6, 4)")
 
-    name = "check_diagonal_step"
-    assert_fails(name, old_state, "one step from a random state", "read out the old state")
-    assert_fails(name, no_factor_two, "factor 2 is missing")
-    assert_fails(name, no_skip, "skip term D u is missing")
-    assert_fails(name, forgets_state, "your new state starts", "expected Ā x + B̄ u")
-    assert_fails(name, real_state, "your new state starts")
-    assert_fails(name, lambda *a: solutions["diagonal_step"](*a)[0], "return a pair (y, new state)")
+
+def test_checkers_leave_the_global_random_state_alone(solutions):
+    np.random.seed(7)
+    before = np.random.get_state()[1].copy()
+    for checker_name, function in [
+        ("check_split_table", "split_table"),
+        ("check_product_with_inverse", "product_with_inverse"),
+        ("check_irrep_share", "irrep_share"),
+        ("check_is_faithful", "is_faithful"),
+        ("check_character_similarity", "character_similarity"),
+        ("check_remove_irreps", "remove_irreps"),
+    ]:
+        assert run(checker_name, solutions[function]).passed
+    assert np.array_equal(np.random.get_state()[1], before)

@@ -1,5 +1,5 @@
-"""The Chapter 9 checkers (relative commutator, composed convolution kernels, block parameter
-counts, word-problem targets, masked accuracy, the Welch test of Theorem 3) reject planted wrong answers.
+"""The Chapter 9 checkers (causal attention, the permutation gap, the bilinear discretisation,
+the SSM kernel, the causal FFT convolution, the diagonal SSM step) reject planted wrong answers.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import math
 import torch
 
 from grouptools.exercises import ch09
-from grouptools.nn.tasks import IGNORE_INDEX
 
 import exercise_support as support  # the checks all chapters share: test_exercise_notebooks.py
 
@@ -17,195 +16,185 @@ run, assert_fails, solutions = support.helpers_for(ch09)  # solutions: a module-
 
 
 # ---------------------------------------------------------------------- 9.1
-def test_relative_commutator_wrong_answers(solutions):
-    assert run("check_relative_commutator", solutions["relative_commutator"]).passed
+def _attention(q, k, v, mask, scale=True):
+    L = q.shape[-2]
+    scores = q @ k.transpose(-1, -2) / (math.sqrt(q.shape[-1]) if scale else 1.0)
+    if mask is not None:
+        scores = scores.masked_fill(mask(L), float("-inf"))
+    return scores.softmax(-1) @ v
 
-    def absolute(f, g, x):
-        return float(torch.linalg.vector_norm(f(g(x)) - g(f(x))))
 
-    def other_denominator(f, g, x):
-        fg, gf = f(g(x)), g(f(x))
-        return float(torch.linalg.vector_norm(fg - gf) / torch.linalg.vector_norm(gf))
+def test_causal_attention_wrong_answers(solutions):
+    assert run("check_causal_attention", solutions["causal_attention"]).passed
+    future = lambda L: torch.ones(L, L, dtype=torch.bool).triu(1)  # noqa: E731
+    name = "check_causal_attention"
+    assert_fails(name, lambda q, k, v: _attention(q, k, v, None), "for q, k of shape (5, 4)", "at position 0", "without a mask")
+    assert_fails(name, lambda q, k, v: _attention(q, k, v, lambda L: torch.ones(L, L, dtype=torch.bool).triu(2)), "let the future in")
+    assert_fails(name, lambda q, k, v: _attention(q, k, v, lambda L: torch.ones(L, L, dtype=torch.bool).tril(-1)), "mask is transposed")
+    assert_fails(name, lambda q, k, v: _attention(q, k, v, lambda L: torch.ones(L, L, dtype=torch.bool).triu(0)), "NaN", "hide the diagonal")
+    assert_fails(name, lambda q, k, v: _attention(q, k, v, future, scale=False), "not scaled", "√d")
 
-    def input_denominator(f, g, x):
-        return float(torch.linalg.vector_norm(f(g(x)) - g(f(x))) / torch.linalg.vector_norm(x))
+    def softmax_over_queries(q, k, v):
+        L = q.shape[-2]
+        scores = (q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1])).masked_fill(future(L), -1e30)
+        return scores.softmax(-2) @ v
 
-    def per_sequence_mean(f, g, x):  # the mean of per-sequence ratios, not the batch ratio
-        fg, gf = f(g(x)), g(f(x))
-        return float((torch.linalg.vector_norm(fg - gf, dim=(1, 2)) / torch.linalg.vector_norm(fg, dim=(1, 2))).mean())
-
-    name = "check_relative_commutator"
-    assert_fails(name, absolute, "for attention T and an S4D layer S", "that is the absolute gap")
-    assert_fails(name, other_denominator, "you divided by ‖g(f(x))‖")
-    assert_fails(name, input_denominator, "you divided by the norm of the input")
-    assert_fails(name, per_sequence_mean, "for attention T and an S4D layer S", "expected 1.2329")
-    assert_fails(name, lambda f, g, x: f(g(x)), "return one number, the relative gap")
+    assert_fails(name, softmax_over_queries, "at position 0", "sum to 1")
+    assert_fails(name, lambda q, k, v: v[..., :1, :], "expected the attention output")
 
 
 # ---------------------------------------------------------------------- 9.2
-def test_compose_kernels_wrong_answers(solutions):
-    assert run("check_compose_kernels", solutions["compose_kernels"]).passed
+def test_permutation_gap_wrong_answers(solutions):
+    assert run("check_permutation_gap", solutions["permutation_gap"]).passed
 
-    def entrywise(k1, k2):
-        return k1 * k2
+    def inverse_action(f, x, perm):
+        return (f(x[:, perm]) - f(x)[:, perm]).abs().max().item()
 
-    def circular(k1, k2):  # FFT without padding: late taps wrap around
-        L = k1.shape[-1]
-        return torch.fft.irfft(torch.fft.rfft(k1) * torch.fft.rfft(k2), n=L)
+    def invariance(f, x, perm):
+        out = torch.empty_like(x)
+        out[:, perm] = x
+        return (f(out) - f(x)).abs().max().item()
 
-    def untruncated(k1, k2):
-        L = k1.shape[-1]
-        return torch.fft.irfft(torch.fft.rfft(k1, n=2 * L) * torch.fft.rfft(k2, n=2 * L), n=2 * L)[..., : 2 * L - 1]
+    def mean_not_max(f, x, perm):
+        act = lambda z: torch.empty_like(z).index_copy_(1, torch.tensor(perm), z)  # noqa: E731
+        return (f(act(x)) - act(f(x))).abs().mean().item()
 
-    def correlation(k1, k2):  # Σ_s k1[s] k2[s + t]: the flipped kernel, not a convolution
-        d, L = k1.shape
-        out = torch.zeros(d, L, dtype=k1.dtype)
-        for t in range(L):
-            for s in range(L - t):
-                out[:, t] += k1[:, s] * k2[:, s + t]
-        return out
-
-    name = "check_compose_kernels"
-    assert_fails(name, entrywise, "that is the entrywise product")
-    assert_fails(name, circular, "that is the circular convolution", "pad to 2L")
-    assert_fails(name, untruncated, "shape (1, 7)", "of shape (1, 4)")
-    assert_fails(name, correlation, "tap t = 0 of your kernel is wrong", "looks like a correlation")
+    name = "check_permutation_gap"
+    assert_fails(name, inverse_action, "for f = causal attention", "you applied σ⁻¹")
+    assert_fails(name, invariance, "for f = attention without positions (equivariant)", "invariance")
+    assert_fails(name, mean_not_max, "for f = causal attention", "expected")
+    assert_fails(name, lambda f, x, perm: torch.zeros(3), "return one number")
+    assert run(name, lambda f, x, perm: torch.tensor(solutions["permutation_gap"](f, x, perm), dtype=torch.float64)).passed  # a 0-d tensor is fine
 
 
 # ---------------------------------------------------------------------- 9.3
-def test_block_parameters_wrong_answers(solutions):
-    assert run("check_block_parameters", solutions["block_parameters"]).passed
-    reference = solutions["block_parameters"]
+def test_bilinear_wrong_answers(solutions):
+    assert run("check_bilinear", solutions["bilinear"]).passed
+    eye = lambda A: torch.eye(A.shape[0], dtype=A.dtype)  # noqa: E731
 
-    def layernorm_without_bias(kind, d, hidden, d_state):
-        return reference(kind, d, hidden, d_state) - 2 * d
+    def zoh(A, B, dt):
+        return torch.linalg.matrix_exp(dt * A), torch.linalg.solve(A, (torch.linalg.matrix_exp(dt * A) - eye(A)) @ B)
 
-    def mlp_without_bias(kind, d, hidden, d_state):
-        return reference(kind, d, hidden, d_state) - hidden - d
+    def euler(A, B, dt):
+        return eye(A) + dt * A, dt * B
 
-    def attention_without_bias(kind, d, hidden, d_state):
-        return reference(kind, d, hidden, d_state) - (4 * d if kind == "attention" else 0)
+    def no_dt_in_B(A, B, dt):
+        left = eye(A) - dt / 2 * A
+        return torch.linalg.solve(left, eye(A) + dt / 2 * A), torch.linalg.solve(left, B)
 
-    def heads_times(kind, d, hidden, d_state):  # counts one set of projections per head
-        return reference(kind, d, hidden, d_state) + (4 * d * d if kind == "attention" else 0)
+    def swapped_signs(A, B, dt):
+        left = eye(A) + dt / 2 * A
+        return torch.linalg.solve(left, eye(A) - dt / 2 * A), torch.linalg.solve(left, dt * B)
 
-    name = "check_block_parameters"
-    assert_fails(name, layernorm_without_bias, "for kind = 'attention', d = 8", "each LayerNorm has a weight *and* a bias")
-    assert_fails(name, mlp_without_bias, "both MLP layers have biases")
-    assert_fails(name, attention_without_bias, "each of the four attention projections has a bias")
-    assert_fails(name, heads_times, "you returned 1128, but the block has 872 parameters", "the mixer 288")
-    assert_fails(name, lambda *a: 872.5, "return the number of parameters, an integer")
+    name = "check_bilinear"
+    assert_fails(name, zoh, "for the 1×1 system a = −2", "zero-order hold")
+    assert_fails(name, euler, "forward Euler")
+    assert_fails(name, no_dt_in_B, "Ā is right", "forget the factor Δ")
+    assert_fails(name, swapped_signs, "inverse of Ā")
+    assert_fails(name, lambda A, B, dt: solutions["bilinear"](A, B, dt)[0], "return a pair (Ā, B̄)")
+    assert run(name, lambda A, B, dt: tuple(t.numpy() for t in solutions["bilinear"](A, B, dt))).passed  # arrays are fine
 
 
 # ---------------------------------------------------------------------- 9.4
-def test_running_product_wrong_answers(solutions):
-    assert run("check_running_product", solutions["running_product"]).passed
+def test_ssm_kernel_wrong_answers(solutions):
+    assert run("check_ssm_kernel", solutions["ssm_kernel"]).passed
 
-    def left_multiplication(table, word):
-        out, state = [], None
-        for g in word:
-            state = g if state is None else table[g][state]
-            out.append(state)
-        return out
+    def starts_late(Ab, Bb, C, L):
+        x, taps = Bb, []
+        for _ in range(L):
+            x = Ab @ x
+            taps.append(C @ x)
+        return torch.stack(taps)
 
-    def pairwise(table, word):  # multiplies neighbours instead of accumulating
-        return [word[0]] + [table[a][b] for a, b in zip(word, word[1:])]
+    def delayed(Ab, Bb, C, L):  # reads out before the input enters
+        x, taps = torch.zeros_like(Bb), []
+        for k in range(L):
+            taps.append(C @ x)
+            x = Ab @ x + Bb * (k == 0)
+        return torch.stack(taps)
 
-    def starts_at_identity(table, word):  # the product before each element, one step late
-        out, state = [], 0
-        for g in word:
-            out.append(state)
-            state = table[state][g]
-        return out
+    def one_too_many(Ab, Bb, C, L):
+        return torch.stack([C @ torch.linalg.matrix_power(Ab, k) @ Bb for k in range(L + 1)])
 
-    name = "check_running_product"
-    assert_fails(name, left_multiplication, "for the group S3", "multiplies on the right: table[previous][g")
-    assert_fails(name, pairwise, "for the group S3", "should be g1···g")
-    assert_fails(name, starts_at_identity, "position 0 should be g1")
-    assert_fails(name, lambda table, word: word[:-1], "you returned 6 labels; expected one per position, 7")
-    assert_fails(name, lambda table, word: [float(v) for v in word], "return a list of 7 element labels")
+    def transposed(Ab, Bb, C, L):
+        return torch.stack([C @ torch.linalg.matrix_power(Ab.T, k) @ Bb for k in range(L)])
+
+    name = "check_ssm_kernel"
+    assert_fails(name, starts_late, "for a random 3×3 Ā, L = 6", "starts at C Ā B̄")
+    assert_fails(name, delayed, "delayed by one step")
+    assert_fails(name, one_too_many, "7 taps, expected 6")
+    assert_fails(name, transposed, "tap K_1", "expected C Ā^1 B̄")
 
 
 # ---------------------------------------------------------------------- 9.5
-def test_masked_accuracy_wrong_answers(solutions):
-    assert run("check_masked_accuracy", solutions["masked_accuracy"]).passed
+def test_causal_conv_wrong_answers(solutions):
+    assert run("check_causal_conv", solutions["causal_conv"]).passed
 
-    def all_positions(logits, targets):
-        return float((logits.argmax(-1) == targets).double().mean())
+    def circular(u, k):
+        return torch.fft.irfft(torch.fft.rfft(u) * torch.fft.rfft(k), n=u.shape[-1])
 
-    def mask_ignored_as_right(logits, targets):  # counts unscored positions as correct
-        mask = targets != IGNORE_INDEX
-        return float(((logits.argmax(-1) == targets) | ~mask).double().mean())
+    def too_little_padding(u, k):
+        L = u.shape[-1]
+        n = L + L // 2
+        return torch.fft.irfft(torch.fft.rfft(u, n=n) * torch.fft.rfft(k, n=n), n=n)[..., :L]
 
-    def argmax_over_positions(logits, targets):
-        mask = targets != IGNORE_INDEX
-        pred = logits.argmax(1)[:, None, :].expand_as(logits)[..., 0]
-        return int(((pred == targets) & mask).sum()) / int(mask.sum())
+    def correlation(u, k):  # y_t = Σ_s k[s − t] u[s]: looks into the future
+        L = u.shape[-1]
+        return torch.stack([sum(k[..., s - t] * u[..., s] for s in range(t, L)) for t in range(L)], -1)
 
-    name = "check_masked_accuracy"
-    assert run(name, all_positions).passed is False
-    assert_fails(name, all_positions, "only the last position scored", "divided by all positions")
-    assert_fails(name, mask_ignored_as_right, "only the last position scored", "scored positions are right")
-    assert_fails(name, argmax_over_positions, "with every position scored")
-    assert_fails(name, lambda logits, targets: logits.argmax(-1), "return the accuracy, one number in [0, 1]")
-    assert_fails(name, lambda logits, targets: math.nan, "a finite number")
+    def last_L(u, k):
+        L = u.shape[-1]
+        return torch.fft.irfft(torch.fft.rfft(u, n=2 * L) * torch.fft.rfft(k, n=2 * L), n=2 * L)[..., L:]
+
+    name = "check_causal_conv"
+    assert_fails(name, circular, "for u and k of shape (1, 8), at time t = 0", "circular convolution")
+    assert_fails(name, too_little_padding, "for u and k of shape (1, 8)", "max error")
+    assert_fails(name, correlation, "at time t = 0")
+    assert_fails(name, last_L, "expected Σ_(s ≤ t) k[t−s] u[s]")
+    assert_fails(name, lambda u, k: u.flatten(), "shape")
+
+
+def test_causal_conv_causality_property():
+    """An answer right on the comparison inputs but not causal on others is caught by the property test."""
+    reference = __import__("grouptools").nn.fft_conv
+
+    def peeks_when_long(u, k):
+        y = reference(u, k)
+        if u.shape == (2, 12):
+            y = y + u[..., -1:].sum()  # the last input leaks into every output
+        return y
+
+    assert_fails("check_causal_conv", peeks_when_long, "causality test", "must be causal")
 
 
 # ---------------------------------------------------------------------- 9.6
-def _welch(a, b, *, ddof=1, normal=False, two_sided=False, pooled=False):
-    """Variants of the one-sided Welch test, each with one mistake learners make."""
-    import numpy as np
+def test_diagonal_step_wrong_answers(solutions):
+    assert run("check_diagonal_step", solutions["diagonal_step"]).passed
 
-    from grouptools.nn.capstone import t_cdf
+    def old_state(Ab, Bb, C, D, u, x):
+        y = 2 * (C * x).sum(-1).real + D * u
+        return y, Ab * x + Bb * u[..., None]
 
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    d = a.mean() - b.mean()
-    va, vb = a.var(ddof=ddof) / a.size, b.var(ddof=ddof) / b.size
-    if pooled:
-        sp2 = ((a.size - 1) * a.var(ddof=1) + (b.size - 1) * b.var(ddof=1)) / (a.size + b.size - 2)
-        se, df = math.sqrt(sp2 * (1 / a.size + 1 / b.size)), a.size + b.size - 2
-    else:
-        se = math.sqrt(va + vb)
-        df = (va + vb) ** 2 / ((va**2 / (a.size - 1) if va else 0) + (vb**2 / (b.size - 1) if vb else 0)) if se else 1
-    if se == 0:
-        return d < 0
-    p = 0.5 * math.erfc(-(d / se) / math.sqrt(2)) if normal else t_cdf(d / se, df)
-    return (2 * p if two_sided else p) < 0.05
+    def no_factor_two(Ab, Bb, C, D, u, x):
+        x = Ab * x + Bb * u[..., None]
+        return (C * x).sum(-1).real + D * u, x
 
+    def no_skip(Ab, Bb, C, D, u, x):
+        x = Ab * x + Bb * u[..., None]
+        return 2 * (C * x).sum(-1).real, x
 
-def _better(s):
-    return max(("transformer", "s4"), key=lambda part: sum(s[part]) / len(s[part]))
+    def forgets_state(Ab, Bb, C, D, u, x):
+        x = Bb * u[..., None]
+        return 2 * (C * x).sum(-1).real + D * u, x
 
+    def real_state(Ab, Bb, C, D, u, x):  # drops the imaginary part of the state
+        x = Ab * x + Bb * u[..., None]
+        return 2 * (C * x).sum(-1).real + D * u, x.real
 
-def test_theorem3_refuted_wrong_answers(solutions):
-    assert run("check_theorem3_refuted", solutions["theorem3_refuted"]).passed
-
-    def means_only(s):  # any shortfall of the mean counts, noise or not
-        return sum(s["hybrid"]) / len(s["hybrid"]) < sum(s[_better(s)]) / len(s[_better(s)])
-
-    def two_sided(s):
-        return _welch(s["hybrid"], s[_better(s)], two_sided=True)
-
-    def normal_quantile(s):  # 1.645 instead of Student's t with 3 seeds
-        return _welch(s["hybrid"], s[_better(s)], normal=True)
-
-    def pooled_student(s):  # the equal-variance t-test
-        return _welch(s["hybrid"], s[_better(s)], pooled=True)
-
-    def population_sd(s):  # np.std's default ddof=0
-        return _welch(s["hybrid"], s[_better(s)], ddof=0)
-
-    def transformer_only(s):
-        return _welch(s["hybrid"], s["transformer"])
-
-    def verdict_word(s):
-        return "refuted"
-
-    name = "check_theorem3_refuted"
-    assert_fails(name, means_only, "a small shortfall in noisy seeds", "you returned True, expected False")
-    assert_fails(name, two_sided, "significant one-sided, not two-sided", "one tail")
-    assert_fails(name, normal_quantile, "a normal quantile", "Student's t")
-    assert_fails(name, pooled_student, "5 steady hybrid seeds", "Welch degrees of freedom")
-    assert_fails(name, population_sd, "population standard deviation", "ddof=1")
-    assert_fails(name, transformer_only, "S4 the better part", "the better part is s4")
-    assert_fails(name, verdict_word, "return True (refuted) or False")
+    name = "check_diagonal_step"
+    assert_fails(name, old_state, "one step from a random state", "read out the old state")
+    assert_fails(name, no_factor_two, "factor 2 is missing")
+    assert_fails(name, no_skip, "skip term D u is missing")
+    assert_fails(name, forgets_state, "your new state starts", "expected Ā x + B̄ u")
+    assert_fails(name, real_state, "your new state starts")
+    assert_fails(name, lambda *a: solutions["diagonal_step"](*a)[0], "return a pair (y, new state)")

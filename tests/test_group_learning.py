@@ -1,4 +1,4 @@
-"""Tests of Chapter 7's tools: the group-table data set and models, and the
+"""Tests of Chapter 8's tools: the group-table data set and models, and the
 representation-theoretic analysis of trained weights.
 
 The analysis is tested on *planted* answers: embeddings built from the matrix entries

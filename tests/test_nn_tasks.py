@@ -1,4 +1,4 @@
-"""Tests of grouptools.nn.tasks: the generated benchmarks of Chapter 9 (recall, MQAR, group
+"""Tests of grouptools.nn.tasks: the generated benchmarks of Chapter 10 (recall, MQAR, group
 word problems, parity) and the accuracy / loss helpers.
 
 Targets are checked against slow reference implementations written here with plain Python

@@ -1,4 +1,4 @@
-"""The verdict table of Chapter 10 is complete, well formed, and points at evidence that exists.
+"""The verdict table of Chapter 11 is complete, well formed, and points at evidence that exists.
 
 Source 000 numbers 30 statements in its Section II and 23 in Section III; each must appear
 exactly once, in order, with a verdict that starts with one of the course's six verdict
@@ -14,7 +14,7 @@ import pytest
 
 from grouptools.notebooks import ROOT
 
-CHAPTER = ROOT / "chapters" / "10_verdicts.ipynb"
+CHAPTER = ROOT / "chapters" / "11_verdicts.ipynb"
 
 SECTION_II = (
     ["Definition 1", "Proposition 1", "Lemma 1", "Corollary 1", "Theorem 1", "Definition 2", "Remark 1", "Proposition 2"]
@@ -87,5 +87,5 @@ def test_every_reference_names_a_label_that_exists():
 
 def test_the_parser_sees_a_planted_mistake():
     """Guard against a parser that silently finds nothing: a row with a bad verdict is caught."""
-    m = ROW.match("| Lemma 9 | something | probably true | {ref}`ch10-table` |")
+    m = ROW.match("| Lemma 9 | something | probably true | {ref}`ch11-table` |")
     assert m and not m.group(2).split("|")[1].strip().startswith(VERDICT_WORDS)

@@ -1,14 +1,17 @@
-"""Checkers for the Chapter 8 exercises (``exercises/08_sequence_models_exercises.ipynb``).
+"""Checkers for the Chapter 8 exercises (``exercises/08_learning_representations_exercises.ipynb``).
 
-Each ``check_…`` function takes the learner's function, runs it on seeded random inputs
-in float64 (complex128 for the diagonal SSM state) — queries, keys and values, sequences
-acted on by permutations, HiPPO and random state matrices, convolution kernels and S4D
-systems — and compares the answer with ``grouptools``' own computation
-(``scaled_dot_product_attention``, :func:`~grouptools.nn.permute_positions`,
-:func:`~grouptools.nn.discretize`, :func:`~grouptools.nn.kernel_powers`,
-:func:`~grouptools.nn.fft_conv`, :func:`~grouptools.nn.s4d_kernel`). It returns a
-:class:`~grouptools.exercises.Feedback` that names the first input where the answer is
-wrong, what came back, what was expected and, for the usual mistakes, why; it never raises.
+Each ``check_…`` function takes the learner's function, runs it on seeded inputs built from
+the groups S3, D4, Q8, S4 and Z5 (some relabelled, so that the identity is not label 0) —
+Cayley tables, irrep matrices from :func:`~grouptools.irreps`, random real embedding
+matrices, logit tensors — and compares the answer with ``grouptools``' reference
+implementations from the chapter (:func:`~grouptools.nn.interpret.product_with_inverse`,
+:func:`~grouptools.nn.interpret.irrep_fractions`,
+:func:`~grouptools.nn.interpret.character_similarity`,
+:func:`~grouptools.nn.interpret.project_irreps`) or with the kernel of the irrep's matrices.
+It returns a :class:`~grouptools.exercises.Feedback` that names the first input where the
+answer is wrong, what came back and, where it can tell, why; it never raises. Random inputs
+come from local ``numpy.random.default_rng`` generators: the learner's random state is not
+touched.
 
 Explained in Chapter 8 exercises, *How the checks work*.
 """
@@ -20,401 +23,417 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
-from ..nn.attention import MultiHeadSelfAttention, sinusoidal_encoding
-from ..nn.s4 import discretize, discretize_diagonal, fft_conv, hippo_legs, kernel_powers, s4d_init, s4d_kernel
-from ..nn.sequence_actions import permute_positions
-from ._feedback import ExerciseFailure, _call, checker
-from ._tensors import _num, _pair, _shown, _tensor, _vec
+from ..groups import FiniteGroup
+from ..irreps import irreps
+from ..named import cyclic, dihedral, quaternion, symmetric
+from ..nn.group_learning import group_table_dataset
+from ..nn.interpret import character_similarity, irrep_fractions, product_with_inverse, project_irreps, real_irreps
+from ._feedback import ExerciseFailure, _as_bool, _call, checker
+from ._tensors import _num, _number, _pair, _shown, _tensor
 
 __all__ = [
-    "check_causal_attention",
-    "check_permutation_gap",
-    "check_bilinear",
-    "check_ssm_kernel",
-    "check_causal_conv",
-    "check_diagonal_step",
+    "check_split_table",
+    "check_product_with_inverse",
+    "check_irrep_share",
+    "check_is_faithful",
+    "check_character_similarity",
+    "check_remove_irreps",
 ]
-
-DT = torch.float64
-CT = torch.complex128
 
 
 # ---------------------------------------------------------------------- helpers
-def _close(a: torch.Tensor, b: torch.Tensor, tol: float = 1e-9) -> bool:
-    return a.shape == b.shape and bool(torch.allclose(a, b, atol=tol * max(1.0, float(b.abs().max()) if b.numel() else 1.0), rtol=0))
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
-def _max_err(a: torch.Tensor, b: torch.Tensor) -> float:
-    return float((a - b).abs().max())
+def _groups() -> list[tuple[str, FiniteGroup]]:
+    """The test groups; D4 and S4 are relabelled so that the identity is not label 0."""
+    D4 = dihedral(4)
+    S4 = symmetric(4)
+    return [
+        ("S3", symmetric(3)),
+        ("D4 (relabelled)", D4.relabelled([(g + 3) % D4.order for g in D4.elements])),
+        ("Q8", quaternion()),
+        ("S4 (relabelled)", S4.relabelled([(g + 5) % S4.order for g in S4.elements])),
+        ("Z5", cyclic(5)),
+    ]
+
+
+def _real_matrix(value: Any, where: str, shape: tuple[int, ...], what: str) -> np.ndarray:
+    return _tensor(value, where, shape, what).numpy()
+
+
+def _embedding(G: FiniteGroup, k: int, rng: np.random.Generator) -> np.ndarray:
+    return rng.standard_normal((G.order, k))
+
+
+def _member_of(G: FiniteGroup) -> dict[int, int]:
+    """Complex irrep index → index of the real irrep that contains it."""
+    return {m: r for r, piece in enumerate(real_irreps(G)) for m in piece.members}
+
+
+def _irrep_name(G: FiniteGroup, i: int) -> str:
+    rho = irreps(G)[i]
+    return f"ρ{str(i).translate(_SUBSCRIPTS)} (degree {rho.degree})"
 
 
 # ---------------------------------------------------------------------- 8.1
-def _parallel(a: torch.Tensor, b: torch.Tensor) -> bool:
-    """Whether a = c·b for one number c, row by row (a, b of shape (..., d))."""
-    c = (a * b).sum(-1, keepdim=True) / (b * b).sum(-1, keepdim=True)
-    return _close(a, c * b)
+def _split_cases() -> list[tuple[str, FiniteGroup, float, int]]:
+    groups = dict(_groups())
+    return [  # round(f·|G|²) is never a tie, and differs from int(f·|G|²) for S3 and S4
+        ("S3", groups["S3"], 0.3, 0),
+        ("D4 (relabelled)", groups["D4 (relabelled)"], 0.5, 1),
+        ("Q8", groups["Q8"], 0.75, 2),
+        ("S4 (relabelled)", groups["S4 (relabelled)"], 0.6, 3),
+        ("Z5", groups["Z5"], 0.4, 4),
+    ]
 
 
-def _attention_by_hand(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: str, scale: bool = True) -> torch.Tensor:
-    L = q.shape[-2]
-    scores = q @ k.transpose(-1, -2) / (math.sqrt(q.shape[-1]) if scale else 1.0)
-    if mask == "causal":
-        scores = scores.masked_fill(torch.ones(L, L, dtype=torch.bool).triu(1), float("-inf"))
-    elif mask == "anti":
-        scores = scores.masked_fill(torch.ones(L, L, dtype=torch.bool).tril(-1), float("-inf"))
-    return scores.softmax(-1) @ v
+def _rows(value: Any, where: str, part: str, n: int) -> np.ndarray:
+    """One part of the learner's split as an integer array of rows (a, b, c), or a clear failure."""
+    what = f"the {part} rows, an integer array of shape (number of pairs, 3)"
+    try:
+        shape = np.shape(value)
+    except (TypeError, ValueError):  # ragged lists
+        shape = ()
+    if value is None or len(shape) != 2 or shape[1] != 3:
+        raise ExerciseFailure(f"{where} your {part} part is {_shown(value)}; return {what}")
+    arr = _tensor(value, where, tuple(shape), what).numpy()
+    if not np.array_equal(arr, np.round(arr)) or arr.size and (arr.min() < 0 or arr.max() >= n):
+        raise ExerciseFailure(f"{where} your {part} rows contain entries that are not element labels 0 … {n - 1}")
+    return np.round(arr).astype(int)
+
+
+def _call_keeping_random_state(function: Callable[..., Any], where: str, *args: Any) -> Any:
+    """Call the learner's function; fail (after restoring it) if it changed numpy's global random state."""
+    state = np.random.get_state()
+    try:
+        out = _call(function, where, *args)
+    finally:
+        after = np.random.get_state()
+        changed = not (np.array_equal(state[1], after[1]) and state[2:] == after[2:])
+        np.random.set_state(state)
+    if changed:
+        raise ExerciseFailure(
+            f"{where} your function changed numpy's global random state (np.random.seed, np.random.permutation, …); "
+            "draw from a generator of your own, np.random.default_rng(seed), so that the split depends on the seed only"
+        )
+    return out
 
 
 @checker("Exercise 8.1")
-def check_causal_attention(causal_attention: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], Any]) -> str:
-    """Check ``causal_attention(q, k, v)``: softmax(q kᵀ/√d + M) v with M = −∞ above the diagonal.
+def check_split_table(split_table: Callable[[list, float, int], Any]) -> str:
+    """Check ``split_table(table, train_fraction, seed)``: a seeded random partition of the |G|² rows (a, b, a·b).
 
-    Compared with ``F.scaled_dot_product_attention(q, k, v, is_causal=True)``.
-
-    Explained in Chapter 8 exercises, *Exercise 8.1 · Causal attention by hand*.
+    Explained in Chapter 8 exercises, *Exercise 8.1 · Holding out part of the table*.
     """
-    gen = torch.Generator().manual_seed(81)
-    cases = [((5, 4), 4), ((2, 3, 7, 8), 8), ((1, 6, 2), 3), ((4, 1, 3), 2), ((2, 9, 16), 5)]
-    for q_shape, d_v in cases:
-        q = torch.randn(*q_shape, generator=gen, dtype=DT)
-        k = torch.randn(*q_shape, generator=gen, dtype=DT)
-        v = torch.randn(*q_shape[:-1], d_v, generator=gen, dtype=DT)
-        where = f"for q, k of shape {q_shape} and v of shape {tuple(v.shape)}"
-        want = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-        raw = _call(causal_attention, where, q.clone(), k.clone(), v.clone())
-        if isinstance(raw, torch.Tensor) and raw.shape == want.shape and torch.isnan(raw).any():
+    cases = _split_cases()
+    for name, G, f, seed in cases:
+        n = G.order
+        T = np.asarray(G.table)
+        table = [[int(v) for v in row] for row in T]
+        where = f"for the table of {name} ({n * n} pairs), train_fraction = {f}, seed = {seed}"
+        answer = _call_keeping_random_state(split_table, where, [list(r) for r in table], f, seed)
+        train, test = (_rows(x, where, part, n) for x, part in zip(_pair(answer, where, "(train, test)"), ("train", "test")))
+        k = len(group_table_dataset(G, f, seed).train_idx)
+        if len(train) != k:
+            hint = f" (int() rounds {f}·{n * n} = {f * n * n:g} down; use round())" if len(train) == int(f * n * n) else ""
             raise ExerciseFailure(
-                f"{where} your answer contains NaN: a row of scores that is −∞ everywhere has no softmax — "
-                "does your mask hide the diagonal too? Position i may attend to every j ≤ i, itself included"
+                f"{where} you returned {len(train)} training rows, expected round({f}·{n * n}) = {k}{hint}"
             )
-        got = _tensor(raw, where, tuple(want.shape), "the attention output (one row of length d_v per query)")
-        if _close(got, want):
-            continue
-        L = q_shape[-2]
-        if not _close(got[..., 0, :], v[..., 0, :]):
-            why = (
-                "it is attention without a mask: every position also sees the future"
-                if _close(got, _attention_by_hand(q, k, v, "none"))
-                else "position 0 may attend only to itself, so its output must be v[..., 0, :]"
-            )
-            if not why.startswith("it is") and _parallel(got[..., 0, :], v[..., 0, :]):
-                why += " — you returned a multiple of it: the weights of a row must sum to 1 (softmax along the keys, the last axis)"
-            elif not why.startswith("it is"):
-                why += " — does your mask let the future in?"
-            if _close(got, _attention_by_hand(q, k, v, "anti")):
-                why = "your mask is transposed: position i attends to j ≥ i (the future) instead of j ≤ i"
+        for part, rows in (("train", train), ("test", test)):
+            wrong = [r for r in rows if T[r[0], r[1]] != r[2]]
+            if wrong:
+                a, b, c = (int(v) for v in wrong[0])
+                nm = G.element_name
+                hint = " — that is b·a; the target is a·b" if T[b, a] == c else ""
+                raise ExerciseFailure(
+                    f"{where} your {part} row ({a}, {b}, {c}) says {nm(a)}·{nm(b)} = {nm(c)}, but a·b = {nm(T[a, b])} "
+                    f"(label {T[a, b]}){hint}"
+                )
+        pairs = np.concatenate([train[:, 0] * n + train[:, 1], test[:, 0] * n + test[:, 1]])
+        counts = np.bincount(pairs, minlength=n * n)
+        if np.any(counts != 1):
+            p = int(np.argmax(counts != 1))
+            a, b = divmod(p, n)
+            in_train, in_test = p in set(train[:, 0] * n + train[:, 1]), p in set(test[:, 0] * n + test[:, 1])
+            if counts[p] == 0:
+                how = "is missing from both parts"
+            elif counts[p] == 2 and in_train and in_test:
+                how = "is in both parts"
+            else:
+                how = f"appears {counts[p]} times"
             raise ExerciseFailure(
-                f"{where}, at position 0 you returned {_vec(got[..., 0, :])}, expected v[0] = {_vec(want[..., 0, :])}: {why}"
+                f"{where} the pair (a, b) = ({G.element_name(a)}, {G.element_name(b)}) {how}: train and test must "
+                f"split the {n * n} pairs, each pair exactly once (draw a permutation, not samples with replacement)"
             )
-        if _close(got, _attention_by_hand(q, k, v, "causal", scale=False)):
-            raise ExerciseFailure(f"{where} your answer is causal but the scores are not scaled: divide q kᵀ by √d with d = q.shape[-1]")
-        i = next(t for t in range(L) if not _close(got[..., t, :], want[..., t, :]))
-        raise ExerciseFailure(
-            f"{where}, at position {i} you returned {_vec(got[..., i, :])}, expected {_vec(want[..., i, :])} "
-            f"(max error {_num(_max_err(got, want))}); the softmax runs along the keys (last axis of the scores)"
-        )
-    return f"all {len(cases)} inputs agree with scaled_dot_product_attention(is_causal=True)"
+        again = _call_keeping_random_state(split_table, where, [list(r) for r in table], f, seed)
+        train_again = _rows(_pair(again, where, "(train, test)")[0], where, "train", n)
+        if {tuple(r) for r in train_again} != {tuple(r) for r in train}:
+            raise ExerciseFailure(f"{where}, calling your function twice with the same seed gave two different splits")
+        other = _call_keeping_random_state(split_table, where, [list(r) for r in table], f, seed + 10)
+        train_other = _rows(_pair(other, where, "(train, test)")[0], where, "train", n)
+        if {tuple(r) for r in train_other} == {tuple(r) for r in train}:
+            raise ExerciseFailure(
+                f"{where}, the seeds {seed} and {seed + 10} gave the same training set: the split must be a random "
+                "(seeded) choice of pairs; taking the first rows of the table in order holds out whole rows a, "
+                "and nothing can be learnt about those elements"
+            )
+    return f"all {len(cases)} splits are seeded partitions of the table of the right sizes"
 
 
 # ---------------------------------------------------------------------- 8.2
-def _gap_functions() -> list[tuple[str, Callable[[torch.Tensor], torch.Tensor], bool]]:
-    with torch.random.fork_rng(devices=[]):  # seeded weights, without touching the learner's random state
-        torch.manual_seed(82)
-        plain = MultiHeadSelfAttention(8, 2, dtype=DT).eval()
-        causal = MultiHeadSelfAttention(8, 2, causal=True, dtype=DT).eval()
-
-    def no_grad(m: torch.nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
-        def f(x: torch.Tensor) -> torch.Tensor:
-            with torch.no_grad():
-                return m(x)
-
-        return f
-
-    return [
-        ("attention without positions (equivariant)", no_grad(plain), True),
-        ("causal attention", no_grad(causal), False),
-        ("the running sum x ↦ x.cumsum(1)", lambda x: x.cumsum(1), False),
-        ("adding the sinusoidal table, x ↦ x + PE", lambda x: x + sinusoidal_encoding(x.shape[1], x.shape[2], dtype=DT), False),
-        ("the sum over positions, repeated at every position (equivariant)", lambda x: x.sum(1, keepdim=True).expand_as(x) + 0, True),
-        ("x ↦ x · (position index)", lambda x: x * torch.arange(x.shape[1], dtype=DT)[None, :, None], False),
-    ]
-
-
-def _reference_gap(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, perm: list[int], how: str = "right") -> float:
-    if how == "inverse":
-        act = lambda z: z[:, perm]  # noqa: E731  (moves the token at σ(t) to t: σ⁻¹)
-        return float((f(act(x)) - act(f(x))).abs().max())
-    act = lambda z: permute_positions(z, perm)  # noqa: E731
-    if how == "invariance":
-        return float((f(act(x)) - f(x)).abs().max())
-    return float((f(act(x)) - act(f(x))).abs().max())
-
-
 @checker("Exercise 8.2")
-def check_permutation_gap(permutation_gap: Callable[[Callable, torch.Tensor, list], Any]) -> str:
-    """Check ``permutation_gap(f, x, perm)``: max |f(σ·x) − σ·f(x)| with (σ·x)[:, σ(t)] = x[:, t].
+def check_product_with_inverse(product_with_inverse_fn: Callable[[list], Any]) -> str:
+    """Check ``product_with_inverse(table)``: the integer array T[a, b, c] = label of a·b·c⁻¹.
 
-    Explained in Chapter 8 exercises, *Exercise 8.2 · Measuring an equivariance gap*.
+    Explained in Chapter 8 exercises, *Exercise 8.2 · The tensor a·b·c⁻¹*.
     """
-    gen = torch.Generator().manual_seed(820)
-    cases = _gap_functions()
-    for name, f, equivariant in cases:
-        L = 7
-        x = torch.randn(2, L, 8, generator=gen, dtype=DT)
-        while True:  # a permutation that is not its own inverse, so σ and σ⁻¹ give different gaps
-            perm = torch.randperm(L, generator=gen).tolist()
-            if any(perm[perm[t]] != t for t in range(L)):
-                break
-        where = f"for f = {name}, x of shape (2, {L}, 8) and perm = {perm}"
-        raw = _call(permutation_gap, where, f, x.clone(), list(perm))
-        if isinstance(raw, torch.Tensor):
-            if raw.numel() != 1:
-                raise ExerciseFailure(f"{where} you returned {_shown(raw)}; return one number, the largest |difference|")
-            raw = raw.detach().reshape(())
-        elif isinstance(raw, np.ndarray):
-            if raw.size != 1:
-                raise ExerciseFailure(f"{where} you returned {_shown(raw)}; return one number, the largest |difference|")
-            raw = raw.reshape(())
-        got = float(_tensor(raw, where, (), "one number, the largest |difference|"))
-        want = _reference_gap(f, x, perm)
-        if abs(got - want) <= 1e-9 + 1e-9 * abs(want):
+    cases = _groups()
+    for name, G in cases:
+        table = [[int(v) for v in row] for row in G.table]
+        n = G.order
+        where = f"for the Cayley table of {name}"
+        got = _call(product_with_inverse_fn, where, [list(r) for r in table])
+        arr = _real_matrix(got, where, (n, n, n), "an integer array T[a, b, c]")
+        if not np.allclose(arr, np.round(arr)):
+            raise ExerciseFailure(f"{where} your array has non-integer entries; return element labels")
+        arr = np.round(arr).astype(int)
+        want = product_with_inverse(G)
+        if np.array_equal(arr, want):
             continue
-        why = ""
-        if abs(got - _reference_gap(f, x, perm, "inverse")) <= 1e-9 * max(1.0, abs(got)):
-            why = (
-                ": you applied σ⁻¹ — `z[:, perm]` moves the token at position σ(t) to t; the exercise's action moves "
-                "the token at t to σ(t) (assign `out[:, perm] = z`, or use gt.nn.permute_positions)"
-            )
-        elif abs(got - _reference_gap(f, x, perm, "invariance")) <= 1e-9 * max(1.0, abs(got)):
-            why = ": you compared f(σ·x) with f(x) (invariance); equivariance compares it with σ·f(x)"
-        elif equivariant:
-            why = ": this f is equivariant, so the gap is 0 up to rounding"
-        raise ExerciseFailure(f"{where} you returned {_num(got)}, expected {_num(want)}{why}")
-    return f"all {len(cases)} gaps correct: 0 for the equivariant maps, > 0 for the others"
+        a, b, c = (int(v) for v in np.argwhere(arr != want)[0])
+        T, inv = np.asarray(G.table), [G.inverse(g) for g in G.elements]
+        nm = G.element_name
+        hint = ""
+        guesses = [
+            (T[T[a, inv[c]], b], "a·c⁻¹·b: multiply in the order a, b, then c⁻¹"),
+            (T[T[inv[c], a], b], "c⁻¹·a·b: c⁻¹ goes on the right"),
+            (T[T[a, b], c], "a·b·c: you forgot to invert c"),
+            (T[T[b, a], inv[c]], "b·a·c⁻¹: the group need not be abelian, keep the order a·b"),
+            (T[inv[c], T[a, b]], "c⁻¹·(a·b): c⁻¹ goes on the right"),
+        ]
+        for value, why in guesses:
+            if arr[a, b, c] == value != want[a, b, c]:
+                hint = f" — that is {why}"
+                break
+        raise ExerciseFailure(
+            f"{where}, at a = {nm(a)}, b = {nm(b)}, c = {nm(c)} (labels {a}, {b}, {c}) you returned "
+            f"{arr[a, b, c]} ({nm(arr[a, b, c]) if 0 <= arr[a, b, c] < n else 'not a label'}), expected a·b·c⁻¹ = "
+            f"{want[a, b, c]} ({nm(want[a, b, c])}){hint}"
+        )
+    return f"all {len(cases)} tables correct, including two whose identity is not label 0"
 
 
 # ---------------------------------------------------------------------- 8.3
-def _stable(n: int, gen: torch.Generator) -> torch.Tensor:
-    M = torch.randn(n, n, generator=gen, dtype=DT)
-    return M - (float(torch.linalg.eigvals(M).real.max()) + 1.0) * torch.eye(n, dtype=DT)
+def _share_cases() -> list[tuple[str, FiniteGroup, int, np.ndarray]]:
+    rng = np.random.default_rng(72)
+    out = []
+    for name, G in _groups():
+        for i in range(len(irreps(G))):
+            out.append((name, G, i, _embedding(G, 3, rng)))
+    # an embedding that lives in one irrep: the real parts of the entries of the 2-dim irrep of S3
+    S3 = symmetric(3)
+    rho = irreps(S3)[2].matrices
+    out.append(("S3, with E made of entries of ρ₂", S3, 2, np.real(rho.reshape(S3.order, -1))))
+    return out
 
 
 @checker("Exercise 8.3")
-def check_bilinear(bilinear: Callable[[torch.Tensor, torch.Tensor, float], Any]) -> str:
-    """Check ``bilinear(A, B, dt)``: Ā = (I − ΔA/2)⁻¹(I + ΔA/2), B̄ = (I − ΔA/2)⁻¹ ΔB.
+def check_irrep_share(irrep_share: Callable[[np.ndarray, np.ndarray], Any]) -> str:
+    """Check ``irrep_share(E, rho)``: the share of ‖E‖² in the span of the matrix entries of one irrep.
 
-    Compared with :func:`grouptools.nn.discretize` with ``method="bilinear"``.
-
-    Explained in Chapter 8 exercises, *Exercise 8.3 · The bilinear discretisation*.
+    Explained in Chapter 8 exercises, *Exercise 8.3 · The share of one irrep*.
     """
-    gen = torch.Generator().manual_seed(83)
-    cases = [
-        ("the 1×1 system a = −2, b = 1", torch.tensor([[-2.0]], dtype=DT), torch.tensor([1.0], dtype=DT), 0.5),
-        ("HiPPO-LegS with N = 4", *hippo_legs(4), 0.1),
-        ("a random stable 3×3 matrix A", _stable(3, gen), torch.randn(3, generator=gen, dtype=DT), 0.3),
-        ("HiPPO-LegS with N = 6", *hippo_legs(6), 0.02),
-        ("a random stable 5×5 matrix A", _stable(5, gen), torch.randn(5, generator=gen, dtype=DT), 1.0),
-    ]
-    for name, A, B, dt in cases:
-        n = A.shape[0]
-        where = f"for {name}, B = {_vec(B)} and dt = {dt}"
-        Ab_raw, Bb_raw = _pair(_call(bilinear, where, A.clone(), B.clone(), dt), where, "(Ā, B̄)")
-        Ab = _tensor(Ab_raw, where, (n, n), "Ā")
-        Bb = _tensor(Bb_raw, where, (n,), "B̄ (a vector, like B)")
-        want_A, want_B = discretize(A, B, dt, "bilinear")
-        if _close(Ab, want_A, 1e-10) and _close(Bb, want_B, 1e-10):
+    cases = _share_cases()
+    for name, G, i, E in cases:
+        reps = irreps(G)
+        rho = reps[i]
+        where = f"for {name}, the irrep {_irrep_name(G, i)} and a random E of shape {E.shape}"
+        if "made of" in name:
+            where = f"for {name} (its share there is 1)"
+        r = _member_of(G)[i]
+        want = float(irrep_fractions(G, E)[r]) / len(real_irreps(G)[r].members)
+        got = _number(_call(irrep_share, where, E.copy(), np.array(rho.matrices)), where, "the share, one number in [0, 1]")
+        if math.isclose(got, want, rel_tol=1e-6, abs_tol=1e-9):
             continue
-        eye = torch.eye(n, dtype=DT)
-        zoh_A, _ = discretize(A, B, dt, "zoh")
-        if not _close(Ab, want_A, 1e-10):
-            why = ""
-            if _close(Ab, zoh_A, 1e-10):
-                why = ": that is exp(ΔA), the zero-order hold; the bilinear transform is (I − ΔA/2)⁻¹(I + ΔA/2)"
-            elif _close(Ab, eye + dt * A, 1e-10):
-                why = ": that is I + ΔA, forward Euler; the bilinear transform averages the two ends of the step"
-            elif _close(Ab, torch.linalg.inv(want_A), 1e-10):
-                why = ": that is the inverse of Ā — the signs are swapped, (I − ΔA/2) goes under the inverse"
-            shown = _vec(Ab) if n > 1 else _num(float(Ab))
-            expected = _vec(want_A) if n > 1 else _num(float(want_A))
-            raise ExerciseFailure(f"{where} you returned Ā = {shown}, expected {expected} (max error {_num(_max_err(Ab, want_A))}){why}")
-        why = ""
-        if _close(Bb, want_B / dt, 1e-10):
-            why = ": it is B̄/Δ — did you forget the factor Δ?"
-        elif _close(Bb, dt * B, 1e-10):
-            why = ": that is ΔB (forward Euler); multiply by (I − ΔA/2)⁻¹"
-        raise ExerciseFailure(f"{where} Ā is right but you returned B̄ = {_vec(Bb)}, expected {_vec(want_B)}{why}")
-    return f"all {len(cases)} systems discretised correctly"
+        hint = ""
+        d, n = rho.degree, G.order
+        if math.isclose(got, want * n / d, rel_tol=1e-6):
+            hint = " — off by the factor |G|/d: the entries g ↦ ρ(g)ᵢⱼ have squared norm |G|/d, not 1"
+        elif len(real_irreps(G)[r].members) == 2 and math.isclose(got, 2 * want, rel_tol=1e-6):
+            hint = " — that is the share of the pair ρ, ρ̄; this asks for the span of the entries of ρ alone"
+        else:  # the sum over all irreps, which must be 1
+            try:
+                total = sum(
+                    _number(irrep_share(E.copy(), np.array(s.matrices)), where, "a number") for s in reps
+                )
+                if not math.isclose(total, 1.0, abs_tol=1e-6):
+                    hint = f" — your shares over all {len(reps)} irreps of {name} sum to {_num(total)}, not 1 (Plancherel)"
+            except Exception:  # the hint is optional; the failure below is what counts
+                pass
+        raise ExerciseFailure(f"{where} you returned {_num(got)}, expected {_num(want)}{hint}")
+    return f"all {len(cases)} shares agree with irrep_fractions (half of it for each member of a pair ρ, ρ̄)"
 
 
 # ---------------------------------------------------------------------- 8.4
+def _faithful_cases() -> list[tuple[str, FiniteGroup, int, np.ndarray]]:
+    rng = np.random.default_rng(73)
+    out = []
+    for name, G in _groups():
+        for i, rho in enumerate(irreps(G)):
+            out.append((name, G, i, rho.character()))
+    # the 2-dim irrep of S4 (not faithful) with rounding noise of size 1e-13 on its character
+    name, S4 = _groups()[3]
+    chi = irreps(S4)[2].character() + 1e-13 * rng.standard_normal(S4.order)
+    out.append((name + ", with rounding noise of size 1e-13 on the character", S4, 2, chi))
+    return out
+
+
 @checker("Exercise 8.4")
-def check_ssm_kernel(ssm_kernel: Callable[[torch.Tensor, torch.Tensor, torch.Tensor, int], Any]) -> str:
-    """Check ``ssm_kernel(Ab, Bb, C, L)``: the L taps K_k = C Āᵏ B̄, k = 0, …, L − 1.
+def check_is_faithful(is_faithful: Callable[[np.ndarray, int], Any]) -> str:
+    """Check ``is_faithful(chi, identity)``: whether χ(g) = χ(e) only at g = e.
 
-    Compared with :func:`grouptools.nn.kernel_powers`.
-
-    Explained in Chapter 8 exercises, *Exercise 8.4 · The kernel by unrolling the recurrence*.
+    Explained in Chapter 8 exercises, *Exercise 8.4 · Faithful irreps*.
     """
-    gen = torch.Generator().manual_seed(84)
-    cases = []
-    for n, L, system in [(3, 6, "random"), (4, 10, "hippo"), (1, 5, "random"), (5, 1, "random"), (6, 25, "hippo")]:
-        if system == "hippo":
-            A, B = hippo_legs(n)
-            Ab, Bb = discretize(A, B, 0.1, "bilinear")
-            name = f"HiPPO-LegS (N = {n}) discretised with Δ = 0.1"
-        else:
-            Ab = 0.9 * torch.randn(n, n, generator=gen, dtype=DT) / math.sqrt(n)
-            Bb = torch.randn(n, generator=gen, dtype=DT)
-            name = f"a random {n}×{n} Ā"
-        C = torch.randn(n, generator=gen, dtype=DT)
-        cases.append((name, Ab, Bb, C, L))
-    for name, Ab, Bb, C, L in cases:
-        where = f"for {name}, L = {L}"
-        want = kernel_powers(Ab, Bb, C, L)
-        raw = _call(ssm_kernel, where, Ab.clone(), Bb.clone(), C.clone(), L)
-        longer = kernel_powers(Ab, Bb, C, L + 1)
-        if isinstance(raw, (torch.Tensor, np.ndarray)) and tuple(raw.shape) in ((L + 1,), (L - 1,)):
-            raise ExerciseFailure(
-                f"{where} you returned {raw.shape[0]} taps, expected {L}: the taps are K_0 = C B̄, …, K_{L - 1} = C Ā^{L - 1} B̄"
-            )
-        got = _tensor(raw, where, (L,), f"the {L} taps of the kernel")
-        if _close(got, want, 1e-10):
+    cases = _faithful_cases()
+    n_yes = 0
+    for name, G, i, chi in cases:
+        rho = irreps(G)[i]
+        where = f"for {name} and the character of {_irrep_name(G, i)}"
+        kernel = [g for g in G.elements if np.allclose(rho.matrices[g], np.eye(rho.degree), atol=1e-8)]
+        want = kernel == [G.identity]
+        n_yes += want
+        got = _as_bool(_call(is_faithful, where, np.array(chi), G.identity), where[len('for '):])
+        if got == want:
             continue
-        k = next(i for i in range(L) if not _close(got[i], want[i], 1e-10))
-        why = ""
-        if _close(got, longer[1:], 1e-10):
-            why = ": your kernel starts at C Ā B̄; the first tap is K_0 = C B̄ (x_0 = B̄ u_0 is read out at once)"
-        elif L > 1 and abs(float(got[0])) < 1e-12 and _close(got[1:], want[:-1], 1e-10):
-            why = ": your kernel is delayed by one step — read out y_k after adding B̄ u_k to the state, not before"
-        raise ExerciseFailure(
-            f"{where}, tap K_{k} is {_num(float(got[k]))}, expected C Ā^{k} B̄ = {_num(float(want[k]))}{why}"
-        )
-    return f"all {len(cases)} kernels agree with C Āᵏ B̄"
+        nm = G.element_name
+        if want:
+            big = [g for g in G.elements if g != G.identity and abs(abs(chi[g]) - chi[G.identity].real) < 1e-6]
+            detail = f"only the identity {nm(G.identity)} has χ(g) = χ(e) = {_num(chi[G.identity].real)}"
+            if big:
+                g = big[0]
+                detail += (
+                    f"; at g = {nm(g)}, χ(g) = {_num(chi[g].real)}: |χ(g)| = χ(e) there, but ρ(g) is −I (or another"
+                    " scalar), not I — compare χ(g) itself with χ(e), not its absolute value"
+                )
+            raise ExerciseFailure(f"{where} you returned False, expected True: {detail}")
+        g = next(g for g in kernel if g != G.identity)
+        detail = f"g = {nm(g)} ≠ e has χ(g) = {_num(chi[g].real)} = χ(e), so ρ(g) = I and g is in the kernel"
+        if abs(chi[g] - chi[G.identity]) > 0:
+            detail += " (up to rounding: compare with a tolerance such as np.isclose, not ==)"
+        raise ExerciseFailure(f"{where} you returned True, expected False: {detail}")
+    return f"all {len(cases)} characters correct ({n_yes} faithful irreps, {len(cases) - n_yes} not faithful)"
 
 
 # ---------------------------------------------------------------------- 8.5
-def _direct_conv(u: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-    L = u.shape[-1]
-    return torch.stack([sum(k[..., t - s] * u[..., s] for s in range(t + 1)) for t in range(L)], -1)
+def _logit_cases() -> list[tuple[str, FiniteGroup, int, np.ndarray]]:
+    rng = np.random.default_rng(74)
+    out = []
+    picks = {"S3": [2, 0], "D4 (relabelled)": [4], "Q8": [4, 1], "S4 (relabelled)": [3], "Z5": [1, 3]}
+    for name, G in _groups():
+        n = G.order
+        abc = product_with_inverse(G)
+        reals = real_irreps(G)
+        for i in picks[name]:
+            # logits of the character algorithm for two real irreps, noise, and a large offset per (a, b)
+            s = rng.integers(1, len(reals))
+            L = 3.0 * reals[_member_of(G)[i] if i else 1].character[abc] + 1.5 * reals[s].character[abc]
+            L += 0.5 * rng.standard_normal((n, n, n)) + 4.0 * rng.standard_normal((n, n, 1))
+            out.append((name, G, i, L))
+    return out
 
 
 @checker("Exercise 8.5")
-def check_causal_conv(causal_conv: Callable[[torch.Tensor, torch.Tensor], Any]) -> str:
-    """Check ``causal_conv(u, k)``: y_t = Σ_{s ≤ t} k_{t−s} u_s along the last axis, shapes (H, L).
+def check_character_similarity(character_similarity_fn: Callable[[np.ndarray, np.ndarray, np.ndarray], Any]) -> str:
+    """Check ``character_similarity(logits, abc, chi)``: cosine of the c-centred logits with Re χ(a·b·c⁻¹).
 
-    Compared with :func:`grouptools.nn.fft_conv` and with the direct sum.
-
-    Explained in Chapter 8 exercises, *Exercise 8.5 · Causal convolution by FFT*.
+    Explained in Chapter 8 exercises, *Exercise 8.5 · Logits and characters*.
     """
-    gen = torch.Generator().manual_seed(85)
-    cases = [(1, 8), (3, 16), (2, 33), (4, 1), (2, 100)]
-    for H, L in cases:
-        u = torch.randn(H, L, generator=gen, dtype=DT)
-        k = torch.randn(H, L, generator=gen, dtype=DT)
-        where = f"for u and k of shape ({H}, {L})"
-        want = fft_conv(u, k)
-        got = _tensor(_call(causal_conv, where, u.clone(), k.clone()), where, (H, L), "the convolution, shaped like u")
-        if _close(got, want, 1e-9):
-            continue
-        t = next(i for i in range(L) if not _close(got[..., i], want[..., i], 1e-9))
-        why = ""
-        circular = torch.fft.irfft(torch.fft.rfft(u) * torch.fft.rfft(k), n=L)
-        if _close(got, circular, 1e-9):
-            why = (
-                ": this is the circular convolution — without zero padding the FFT wraps the late taps around to the "
-                "start; pad u and k to length 2L and keep the first L values"
-            )
-        elif _close(got, _direct_conv(u.flip(-1), k).flip(-1), 1e-9) or _close(got, _direct_conv(u, k.flip(-1)), 1e-9):
-            why = ": a sequence is flipped — y_t = Σ_s k[t − s] u[s], k indexed by the lag t − s"
-        raise ExerciseFailure(
-            f"{where}, at time t = {t} you returned {_vec(got[..., t])}, expected Σ_(s ≤ t) k[t−s] u[s] = "
-            f"{_vec(want[..., t])} (max error {_num(_max_err(got, want))}){why}"
+    cases = _logit_cases()
+    for name, G, i, L in cases:
+        abc = product_with_inverse(G)
+        chi = irreps(G)[i].character()
+        where = f"for {name}, the character of {_irrep_name(G, i)} and logits of shape {L.shape}"
+        want = float(character_similarity(G, L)[_member_of(G)[i]])
+        got = _number(
+            _call(character_similarity_fn, where, L.copy(), abc.copy(), np.array(chi)), where, "the cosine, one real number"
         )
-    # causality, as a property: changing the future of u does not change the past of y
-    u = torch.randn(2, 12, generator=gen, dtype=DT)
-    k = torch.randn(2, 12, generator=gen, dtype=DT)
-    where = "for the causality test (u changed at times ≥ 6)"
-    y1 = _tensor(_call(causal_conv, where, u.clone(), k.clone()), where, (2, 12), "the convolution")
-    u2 = u.clone()
-    u2[:, 6:] += 1.0
-    y2 = _tensor(_call(causal_conv, where, u2, k.clone()), where, (2, 12), "the convolution")
-    if not _close(y1[:, :6], y2[:, :6], 1e-9):
-        raise ExerciseFailure(f"{where} your outputs at times < 6 changed: the convolution must be causal")
-    return f"all {len(cases)} convolutions agree with the direct causal sum"
+        if math.isclose(got, want, rel_tol=1e-6, abs_tol=1e-9):
+            continue
+        X = np.real(chi)[abc]
+        hint = ""
+
+        def cos(u: np.ndarray, v: np.ndarray) -> float:
+            nu, nv = np.linalg.norm(u), np.linalg.norm(v)
+            return float(np.real(np.vdot(v, u)) / (nu * nv)) if nu and nv else float("nan")
+
+        if math.isclose(got, cos(L, X), rel_tol=1e-6):
+            hint = " — that is the cosine of the logits before centring; subtract the mean over c first"
+        elif math.isclose(got, cos(L - L.mean(axis=0, keepdims=True), X), rel_tol=1e-6):
+            hint = " — you centred over a; centre over c, the last axis (softmax ignores a constant per (a, b))"
+        elif math.isclose(got, cos(L - L.mean(axis=2, keepdims=True), X.transpose(1, 0, 2)), rel_tol=1e-6):
+            hint = " — that is the cosine with Re χ(b·a·c⁻¹); the group is not abelian, keep the order a·b·c⁻¹"
+        elif not np.allclose(np.imag(chi), 0) and math.isclose(
+            got, cos(L - L.mean(axis=2, keepdims=True), chi[abc]), rel_tol=1e-6
+        ):
+            hint = (
+                " — this character is complex: the real logits see χ + χ̄ = 2 Re χ, so use the real part of χ(a·b·c⁻¹)"
+                " in the norm too"
+            )
+        raise ExerciseFailure(f"{where} you returned {_num(got)}, expected {_num(want)}{hint}")
+    return f"all {len(cases)} similarities agree with grouptools.nn.interpret.character_similarity"
 
 
 # ---------------------------------------------------------------------- 8.6
-def _s4d_case(seed: int, H: int, N: int, init: str, method: str):
-    g = torch.Generator().manual_seed(seed)
-    Lam, B = s4d_init(N, init)
-    Lam, B = Lam.expand(H, -1).clone(), B.expand(H, -1).clone()
-    C = torch.complex(torch.randn(H, N // 2, generator=g, dtype=DT), torch.randn(H, N // 2, generator=g, dtype=DT))
-    dt = torch.exp(math.log(1e-2) + torch.rand(H, generator=g, dtype=DT) * math.log(10))
-    D = torch.randn(H, generator=g, dtype=DT)
-    Ab, Bb = discretize_diagonal(Lam, B, dt, method)
-    return Lam, B, C, dt, D, Ab, Bb, g
+def _ablation_cases() -> list[tuple[str, FiniteGroup, list[int], np.ndarray]]:
+    rng = np.random.default_rng(75)
+    picks = {"S3": [2], "D4 (relabelled)": [4, 1], "Q8": [4], "S4 (relabelled)": [3, 4], "Z5": [1]}
+    return [(name, G, picks[name], _embedding(G, 4, rng)) for name, G in _groups()]
 
 
 @checker("Exercise 8.6")
-def check_diagonal_step(diagonal_step: Callable[..., Any]) -> str:
-    """Check ``diagonal_step(Ab, Bb, C, D, u, x)``: x' = Ā x + B̄ u, y = 2 Re Σₙ Cₙ x'ₙ + D u; returns (y, x').
+def check_remove_irreps(remove_irreps: Callable[[np.ndarray, list], Any]) -> str:
+    """Check ``remove_irreps(E, reps)``: E minus its orthogonal projection onto the entries of the irreps ``reps``.
 
-    Run over a whole sequence it must equal the convolution mode, :func:`grouptools.nn.s4d_kernel`
-    and :func:`grouptools.nn.fft_conv` plus the skip term D u.
-
-    Explained in Chapter 8 exercises, *Exercise 8.6 · Recurrent mode of a diagonal SSM*.
+    Explained in Chapter 8 exercises, *Exercise 8.6 · Ablating irreps*.
     """
-    cases = [(0, 2, 3, 4, "legs", "zoh", 12), (1, 3, 2, 8, "inv", "bilinear", 20), (2, 1, 1, 2, "lin", "zoh", 6), (3, 2, 4, 6, "legs", "bilinear", 15)]
-    for seed, batch, H, N, init, method, L in cases:
-        Lam, B, C, dt, D, Ab, Bb, g = _s4d_case(seed, H, N, init, method)
-        n = N // 2
-        desc = f"for batch = {batch}, H = {H} channels, {n} complex modes (S4D-{init}, {method})"
-        # one step from a random state
-        x = torch.complex(torch.randn(batch, H, n, generator=g, dtype=DT), torch.randn(batch, H, n, generator=g, dtype=DT))
-        u_t = torch.randn(batch, H, generator=g, dtype=DT)
-        where = f"{desc}, one step from a random state"
-        y_raw, x_raw = _pair(_call(diagonal_step, where, Ab.clone(), Bb.clone(), C.clone(), D.clone(), u_t.clone(), x.clone()), where, "(y, new state)")
-        want_x = Ab * x + Bb * u_t[..., None]
-        want_y = 2 * (C * want_x).sum(-1).real + D * u_t
-        got_x = _tensor(x_raw, where, (batch, H, n), "the new state (complex, like x)", complex_ok=True)
-        if not _close(got_x, want_x, 1e-10):
-            why = " (did you multiply by Ā elementwise? A is diagonal, so Ā x is Ab * x)"
-            if _close(got_x, Ab * x + Bb * u_t[..., None].to(CT), 1e-10):
-                why = ""
-            raise ExerciseFailure(
-                f"{where} your new state starts {_vec(got_x)}, expected Ā x + B̄ u = {_vec(want_x)} "
-                f"(max error {_num(_max_err(got_x, want_x))}){why}"
+    cases = _ablation_cases()
+    for name, G, remove, E in cases:
+        reals = real_irreps(G)
+        members = sorted(m for r in remove for m in reals[r].members)
+        keep = [r for r in range(len(reals)) if r not in remove]
+        mats = [np.array(irreps(G)[m].matrices) for m in members]
+        shown = ", ".join(_irrep_name(G, m) for m in members)
+        where = f"for {name}, removing {shown} from a random E of shape {E.shape}"
+        want = project_irreps(G, E, keep)
+        got = _real_matrix(
+            _call(remove_irreps, where, E.copy(), [m.copy() for m in mats]), where, E.shape, "the ablated E, a real matrix"
+        )
+        if np.allclose(got, want, atol=1e-9):
+            again = _real_matrix(
+                _call(remove_irreps, where, got.copy(), [m.copy() for m in mats]), where, E.shape, "the ablated E"
             )
-        got_y = _tensor(y_raw, where, (batch, H), "the output y (real, one number per channel)")
-        if not _close(got_y, want_y, 1e-10):
-            why = ""
-            old = 2 * (C * x).sum(-1).real + D * u_t
-            if _close(got_y, old, 1e-10):
-                why = ": you read out the old state; y is read from the state after adding B̄ u"
-            elif _close(got_y, (C * want_x).sum(-1).real + D * u_t, 1e-10):
-                why = ": the stored modes are one of each conjugate pair, so y = 2 Re Σ C x (the factor 2 is missing)"
-            elif _close(got_y, 2 * (C * want_x).sum(-1).real, 1e-10):
-                why = ": the skip term D u is missing"
-            raise ExerciseFailure(f"{where} you returned y = {_vec(got_y)}, expected {_vec(want_y)}{why}")
-        # a whole sequence from the zero state equals the convolution mode
-        u = torch.randn(batch, L, H, generator=g, dtype=DT)
-        K = s4d_kernel(Lam, B, C, dt, L, method)
-        want = fft_conv(u.transpose(1, 2), K).transpose(1, 2) + D * u
-        state = torch.zeros(batch, H, n, dtype=CT)
-        ys = []
-        for t in range(L):
-            where = f"{desc}, step {t} of a sequence of length {L} from the zero state"
-            y_raw, x_raw = _pair(_call(diagonal_step, where, Ab, Bb, C, D, u[:, t].clone(), state), where, "(y, new state)")
-            ys.append(_tensor(y_raw, where, (batch, H), "the output y"))
-            state = _tensor(x_raw, where, (batch, H, n), "the new state", complex_ok=True)
-        got = torch.stack(ys, 1)
-        if not _close(got, want, 1e-9):
-            t = next(i for i in range(L) if not _close(got[:, i], want[:, i], 1e-9))
-            raise ExerciseFailure(
-                f"{desc}, over a sequence of length {L} your outputs differ from the convolution mode from step {t} on "
-                f"(max error {_num(_max_err(got, want))})"
-            )
-    return f"all {len(cases)} systems: one step right, and step mode = convolution mode"
+            if not np.allclose(again, got, atol=1e-9):
+                raise ExerciseFailure(f"{where}, applying your function a second time changed the answer: not a projection")
+            continue
+        hint = ""
+        if np.allclose(got, E - want, atol=1e-9):
+            hint = " — that is the part *in* these irreps; return what is left when it is removed"
+        else:
+            try:
+                again = _real_matrix(remove_irreps(got.copy(), [m.copy() for m in mats]), where, E.shape, "")
+                if not np.allclose(again, got, atol=1e-9):
+                    hint = (
+                        " — applying it twice changes it again, so it is not a projection: the entries of ρ have squared"
+                        " norm |G|/d (scale by d/|G|), and the inner product needs the complex conjugate"
+                    )
+            except Exception:  # the hint is optional
+                pass
+        err = np.abs(got - want)
+        g, k = (int(v) for v in np.unravel_index(np.argmax(err), err.shape))
+        raise ExerciseFailure(
+            f"{where}, the entry at row {G.element_name(g)} (label {g}), column {k} is {_num(got[g, k])}, "
+            f"expected {_num(want[g, k])}{hint}"
+        )
+    return f"all {len(cases)} ablations agree with project_irreps, and applying them twice changes nothing"

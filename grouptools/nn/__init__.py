@@ -11,7 +11,7 @@
 * :mod:`grouptools.nn.parameter_symmetries` — weight-space symmetries of MLPs, attention
   and state-space models (Chapter 5).
 
-Explained in Chapter 8, *Sequence models and their symmetries*.
+Explained in Chapter 9, *Sequence models and their symmetries*.
 """
 
 from .attention import (

@@ -3,10 +3,10 @@
 Without positional information and without a mask, self-attention treats its input as
 a *set*: permuting the positions permutes the outputs in the same way (equivariance
 under S_L). Positional encodings (sinusoidal, added to the input; rotary, applied to
-queries and keys) and the causal mask break that symmetry; Chapter 8 measures by how
+queries and keys) and the causal mask break that symmetry; Chapter 9 measures by how
 much. Tensors are (batch, length, d_model) throughout.
 
-Explained in Chapter 8, *Attention from scratch*.
+Explained in Chapter 9, *Attention from scratch*.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def _check_positive(value: object, name: str) -> int:
 def sinusoidal_encoding(L: int, d_model: int, base: float = 10000.0, dtype: torch.dtype = torch.float32) -> Tensor:
     """The (L, d_model) table PE[t, 2i] = sin(t/base^{2i/d}), PE[t, 2i+1] = cos(t/base^{2i/d}).
 
-    Explained in Chapter 8, *What positions break*.
+    Explained in Chapter 9, *What positions break*.
     """
     _check_positive(L, "sequence length L")
     _check_positive(d_model, "d_model")
@@ -63,7 +63,7 @@ def sinusoidal_encoding(L: int, d_model: int, base: float = 10000.0, dtype: torc
 class SinusoidalPositionalEncoding(nn.Module):
     """Adds the sinusoidal table of Vaswani et al. (2017) to a (batch, length, d_model) input.
 
-    Explained in Chapter 8, *What positions break*.
+    Explained in Chapter 9, *What positions break*.
     """
 
     def __init__(self, d_model: int, base: float = 10000.0) -> None:
@@ -74,7 +74,7 @@ class SinusoidalPositionalEncoding(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """x + PE[:L].
 
-        Explained in Chapter 8, *What positions break*.
+        Explained in Chapter 9, *What positions break*.
         """
         _check_sequence_input(x, self.d_model)
         return x + sinusoidal_encoding(x.shape[1], self.d_model, self.base, x.dtype).to(x.device)
@@ -86,7 +86,7 @@ class RotaryEmbedding(nn.Module):
     After rotation ⟨R_s q, R_t k⟩ depends on t − s only, so attention scores see
     relative positions. Applied to (batch, heads, length, head_dim) tensors.
 
-    Explained in Chapter 8, *What positions break*.
+    Explained in Chapter 9, *What positions break*.
     """
 
     def __init__(self, head_dim: int, base: float = 10000.0) -> None:
@@ -100,7 +100,7 @@ class RotaryEmbedding(nn.Module):
     def forward(self, x: Tensor, offset: int = 0) -> Tensor:
         """Rotate x (..., L, head_dim) by positions offset, …, offset + L − 1.
 
-        Explained in Chapter 8, *What positions break*.
+        Explained in Chapter 9, *What positions break*.
         """
         L = x.shape[-2]
         theta = self.base ** (-torch.arange(0, self.head_dim, 2, device=x.device, dtype=torch.float32) / self.head_dim)
@@ -119,7 +119,7 @@ class MultiHeadSelfAttention(nn.Module):
     which makes the layer equivariant under permutations of the positions when it is
     not causal. Input and output (batch, length, d_model).
 
-    Explained in Chapter 8, *Attention from scratch*.
+    Explained in Chapter 9, *Attention from scratch*.
     """
 
     def __init__(
@@ -159,7 +159,7 @@ class MultiHeadSelfAttention(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """(B, L, d_model) → (B, L, d_model).
 
-        Explained in Chapter 8, *Attention from scratch*.
+        Explained in Chapter 9, *Attention from scratch*.
         """
         _check_sequence_input(x, self.d_model)
         q, k, v = self._qkv(x)
@@ -173,7 +173,7 @@ class MultiHeadSelfAttention(nn.Module):
 
         The same weights SDPA uses internally (it never returns them).
 
-        Explained in Chapter 8, *Attention from scratch*.
+        Explained in Chapter 9, *Attention from scratch*.
         """
         _check_sequence_input(x, self.d_model)
         q, k, _ = self._qkv(x)
@@ -188,7 +188,7 @@ class MultiHeadSelfAttention(nn.Module):
 class TransformerBlock(nn.Module):
     """A pre-norm Transformer block: x + Attn(LN(x)), then + MLP(LN(·)) (GELU, width ``mlp_ratio``·d).
 
-    Explained in Chapter 8, *Attention from scratch*.
+    Explained in Chapter 9, *Attention from scratch*.
     """
 
     def __init__(
@@ -219,7 +219,7 @@ class TransformerBlock(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """(B, L, d_model) → (B, L, d_model).
 
-        Explained in Chapter 8, *Attention from scratch*.
+        Explained in Chapter 9, *Attention from scratch*.
         """
         _check_sequence_input(x, self.d_model)
         x = x + self.attn(self.norm1(x))

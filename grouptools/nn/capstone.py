@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python -m grouptools.nn.capstone --tier quick        # what Chapter 9 runs live (≤ 90 s of training, 2 CPU cores)
+    python -m grouptools.nn.capstone --tier quick        # what Chapter 10 runs live (≤ 90 s of training, 2 CPU cores)
     python -m grouptools.nn.capstone --tier recorded     # the run behind the verdicts (≤ 30 min, 2 CPU cores)
     python -m grouptools.nn.capstone --tier gpu          # the larger scales, ≤ 8 min on one H100/H200
 
@@ -20,7 +20,7 @@ recording the device, library versions, git commit, seeds, the whole configurati
 run and the per-cell summary (mean and 95 % t-interval over seeds). Comparisons between
 models use :func:`welch_test` and say "refuted" or "not refuted", never "holds".
 
-Explained in Chapter 9, *The capstone experiment*.
+Explained in Chapter 10, *The capstone experiment*.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ MODELS: dict[str, tuple[Callable[[int], str], dict]] = {
     "selective_lti": (lambda n: "M" * n, {"transitions": "signed", "selective": False}),
     "selective_complex": (lambda n: "M" * n, {"transitions": "complex"}),
     "gru": (lambda n: "G" * n, {}),
-    # the two composition orders of the same layers (Chapter 9, *Composition order*)
+    # the two composition orders of the same layers (Chapter 10, *Composition order*)
     "s4_then_attention": (lambda n: "S" * (n // 2) + "A" * (n - n // 2), {}),
     "attention_then_s4": (lambda n: "A" * (n - n // 2) + "S" * (n // 2), {}),
 }
@@ -92,7 +92,7 @@ MODELS: dict[str, tuple[Callable[[int], str], dict]] = {
 def model_pattern(name: str, n_layers: int) -> str:
     """The layer pattern of a capstone model name (:data:`MODELS`), e.g. ``("s4_then_attention", 2) → "SA"``.
 
-    Explained in Chapter 9, *The capstone experiment*.
+    Explained in Chapter 10, *The capstone experiment*.
     """
     if name not in MODELS:
         raise ValueError(f"unknown capstone model {name!r}; choose from {sorted(MODELS)}")
@@ -106,7 +106,7 @@ def model_pattern(name: str, n_layers: int) -> str:
 def build(name: str, vocab_size: int, n_classes: int, *, d_model: int, n_layers: int, d_state: int, n_heads: int, l_max: int):
     """The :class:`~grouptools.nn.SequenceModel` of a capstone model name.
 
-    Explained in Chapter 9, *The capstone experiment*.
+    Explained in Chapter 10, *The capstone experiment*.
     """
     from .sequence_models import SequenceModel
 
@@ -120,7 +120,7 @@ def build(name: str, vocab_size: int, n_classes: int, *, d_model: int, n_layers:
 def make_group(name: str):
     """A group of the word-problem experiments by name: ``"Z60"``, ``"A5"``, ``"A4xZ5"``, ``"S3"``, ``"Z6"``, ``"S4"``.
 
-    Explained in Chapter 9, *Characters and state tracking*.
+    Explained in Chapter 10, *Characters and state tracking*.
     """
     from .. import named
 
@@ -143,7 +143,7 @@ _TRAIN = dict(steps=400, batch_size=64, d_model=64, n_layers=2, d_state=16, n_he
 #: (each cell overrides task arguments under ``task`` or training settings), and the training settings.
 TIERS: dict[str, dict] = {
     "quick": {
-        "description": "Chapter 9's live run: one seed, learning rates from the recorded sweep, ≤ 90 s of training on 2 CPU cores",
+        "description": "Chapter 10's live run: one seed, learning rates from the recorded sweep, ≤ 90 s of training on 2 CPU cores",
         "workers": 1,
         "experiments": {
             "mqar_order": dict(
@@ -160,7 +160,7 @@ TIERS: dict[str, dict] = {
         },
     },
     "recorded": {
-        "description": "the run behind Chapter 9's verdicts: ≥ 3 seeds, a learning-rate sweep per model, ≤ 30 min on 2 CPU cores",
+        "description": "the run behind Chapter 10's verdicts: ≥ 3 seeds, a learning-rate sweep per model, ≤ 30 min on 2 CPU cores",
         "workers": 2,
         "budget_s": 1800,
         "experiments": {
@@ -251,7 +251,7 @@ _CELL_KEYS = {"task", "d_model", "n_layers", "steps", "batch_size"}
 def tier_config(tier: str) -> dict:
     """A deep copy of one tier's configuration (:data:`TIERS`), validated; tier-wide ``precision``/``compile`` filled in.
 
-    Explained in Chapter 9, *The capstone experiment*.
+    Explained in Chapter 10, *The capstone experiment*.
     """
     if tier not in TIERS:
         raise ValueError(f"unknown tier {tier!r}; choose from {sorted(TIERS)}")
@@ -272,7 +272,7 @@ def validate_config(cfg: dict) -> None:
     task can be built with every cell's arguments, that attention widths divide by the
     number of heads, and that ``lr_from`` names an earlier experiment sharing the models.
 
-    Explained in Chapter 9, *The capstone experiment*.
+    Explained in Chapter 10, *The capstone experiment*.
     """
     if not isinstance(cfg, dict) or not isinstance(cfg.get("experiments"), dict) or not cfg["experiments"]:
         raise ValueError("a tier configuration needs a non-empty dict 'experiments'")
@@ -348,7 +348,7 @@ def _make_task(spec: tuple[str, dict]):
 def cell_task(exp: dict, cell: int = 0):
     """The task of one cell of an experiment configuration (as the runs build it).
 
-    Explained in Chapter 9, *The capstone experiment*.
+    Explained in Chapter 10, *The capstone experiment*.
     """
     return _make_task(_cell_settings(exp, exp["cells"][cell])["task"])
 
@@ -356,7 +356,7 @@ def cell_task(exp: dict, cell: int = 0):
 def cell_label(cell: dict) -> str:
     """A short name of a cell, e.g. ``"n_pairs=8"`` or ``"group=A5, n_layers=2"`` (``"base"`` for the empty cell).
 
-    Explained in Chapter 9, *The capstone experiment*.
+    Explained in Chapter 10, *The capstone experiment*.
     """
     parts = [f"{k}={v}" for k, v in cell.get("task", {}).items()] + [f"{k}={v}" for k, v in cell.items() if k != "task"]
     return ", ".join(parts) or "base"
@@ -372,7 +372,7 @@ def plan_jobs(cfg: dict, phase: str, chosen_lr: dict | None = None) -> list[dict
     ``main`` phase skips the runs the sweep already did (seed 0 at the chosen rate in the
     first cell).
 
-    Explained in Chapter 9, *The capstone experiment*.
+    Explained in Chapter 10, *The capstone experiment*.
     """
     jobs = []
     for name, exp in cfg["experiments"].items():
@@ -413,14 +413,14 @@ def heuristic_floors(task, batches: Sequence, *, train_length: int | None = None
       MQAR, in the key–value block), uniformly (= 1/P for MQAR with distinct values);
     * word problems: ``first_token`` (position 0 copied, chance elsewhere) and
       ``abelianisation`` — the best any rule can do that knows only the image of the
-      running product in G/[G, G] and the first token (Chapter 9, *Characters and state
+      running product in G/[G, G] and the first token (Chapter 10, *Characters and state
       tracking*): 1 at position 0, 1/|[G, G]| elsewhere;
     * parity tested beyond ``train_length``: ``train_length_then_chance`` (perfect up to
       the training length, a coin flip after).
 
     Computed on the batches themselves (averaged over scored positions), not from formulas.
 
-    Explained in Chapter 9, *Heuristic floors*.
+    Explained in Chapter 10, *Heuristic floors*.
     """
     from ..subgroups import commutator_subgroup
     from .tasks import IGNORE_INDEX, AssociativeRecall, GroupWordProblem, MultiQueryAssociativeRecall, Parity
@@ -488,7 +488,7 @@ def run_job(job: dict, device: str | None = None) -> dict:
     learning-rate sweep). Returns the job with ``accuracy``, ``val_accuracy``,
     ``per_position`` (parity and word problems), ``params``, ``seconds`` and ``final_loss``.
 
-    Explained in Chapter 9, *The capstone experiment*.
+    Explained in Chapter 10, *The capstone experiment*.
     """
     from .s4 import make_optimizer
     from .sequence_models import count_parameters
@@ -657,7 +657,7 @@ def _betainc(a: float, b: float, x: float) -> float:
 def t_cdf(t: float, df: float) -> float:
     """The distribution function of Student's t with ``df`` degrees of freedom.
 
-    Explained in Chapter 9, *Verdicts from seeds*.
+    Explained in Chapter 10, *Verdicts from seeds*.
     """
     if not df > 0:
         raise ValueError(f"degrees of freedom must be positive, got {df}")
@@ -668,7 +668,7 @@ def t_cdf(t: float, df: float) -> float:
 def t_quantile(p: float, df: float) -> float:
     """The p-quantile of Student's t with ``df`` degrees of freedom (bisection on :func:`t_cdf`).
 
-    Explained in Chapter 9, *Verdicts from seeds*.
+    Explained in Chapter 10, *Verdicts from seeds*.
     """
     if not 0 < p < 1:
         raise ValueError(f"p must lie in (0, 1), got {p}")
@@ -684,7 +684,7 @@ def mean_interval(values: Sequence[float], level: float = 0.95) -> dict[str, flo
 
     With one value the interval is undefined (``nan`` half-width).
 
-    Explained in Chapter 9, *Verdicts from seeds*.
+    Explained in Chapter 10, *Verdicts from seeds*.
     """
     v = np.asarray(values, dtype=float)
     if v.size == 0:
@@ -706,7 +706,7 @@ def welch_test(a: Sequence[float], b: Sequence[float], *, alpha: float = 0.05) -
     one-sided critical value times the standard error). With zero variance in both groups
     the difference is exact and the verdict follows its sign.
 
-    Explained in Chapter 9, *Verdicts from seeds*.
+    Explained in Chapter 10, *Verdicts from seeds*.
     """
     a, b = np.asarray(a, float), np.asarray(b, float)
     if a.size < 2 or b.size < 2:
@@ -733,7 +733,7 @@ def provenance(device: str | None = None, **extra: Any) -> dict:
 
     ``GROUPTOOLS_COMMIT`` overrides the commit (for copies of the tree without ``.git``).
 
-    Explained in Chapter 9, *The capstone experiment*.
+    Explained in Chapter 10, *The capstone experiment*.
     """
     from ..runtime import device_name
 
@@ -768,7 +768,7 @@ def provenance(device: str | None = None, **extra: Any) -> dict:
 def summarize(runs: Sequence[dict], cfg: dict) -> list[dict]:
     """Per (experiment, cell, model): accuracy mean and 95 % interval over seeds, the learning rate and seeds used.
 
-    Explained in Chapter 9, *Verdicts from seeds*.
+    Explained in Chapter 10, *Verdicts from seeds*.
     """
     rows = []
     for name, exp in cfg["experiments"].items():
@@ -833,7 +833,7 @@ def run_tier(
     ``earlier_calls``, and every run records the commit it was trained at). Returns the
     results dictionary.
 
-    Explained in Chapter 9, *The capstone experiment*.
+    Explained in Chapter 10, *The capstone experiment*.
     """
     cfg = tier_config(tier)
     if only:
@@ -952,7 +952,7 @@ def merge_results(old: dict, new: dict) -> dict:
     Each experiment keeps the provenance of the run that produced it
     (``provenance_by_experiment``); the top-level provenance is the newest run's.
 
-    Explained in Chapter 9, *The capstone experiment*.
+    Explained in Chapter 10, *The capstone experiment*.
     """
     if old.get("tier") != new.get("tier"):
         raise ValueError(f"cannot merge results of tier {old.get('tier')!r} into tier {new.get('tier')!r}")
@@ -994,7 +994,7 @@ def _jsonable(x: Any) -> Any:
 def device_slug(name: str) -> str:
     """A file-name-safe form of a device name: ``"NVIDIA H200" → "nvidia_h200"``.
 
-    Explained in Chapter 9, *The capstone experiment*.
+    Explained in Chapter 10, *The capstone experiment*.
     """
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:60]
 
@@ -1002,7 +1002,7 @@ def device_slug(name: str) -> str:
 def results_path(tier: str, device: str, out_dir: Path | str | None = None) -> Path:
     """``<out_dir>/capstone_<tier>_<device slug>.json`` (``out_dir`` defaults to ``benchmarks/results``).
 
-    Explained in Chapter 9, *The capstone experiment*.
+    Explained in Chapter 10, *The capstone experiment*.
     """
     return Path(out_dir or RESULTS) / f"capstone_{tier}_{device_slug(device)}.json"
 
@@ -1010,7 +1010,7 @@ def results_path(tier: str, device: str, out_dir: Path | str | None = None) -> P
 def load_results(tier: str, device: str | None = None, directory: Path | str | None = None) -> dict | None:
     """The saved results of a tier (for ``device``, or the first file of that tier), or ``None`` if none exists.
 
-    Explained in Chapter 9, *The capstone experiment*.
+    Explained in Chapter 10, *The capstone experiment*.
     """
     d = Path(directory or RESULTS)
     if device is not None:
@@ -1030,7 +1030,7 @@ def plot_results(results: dict, path: Path | str | None = None):
     model, with the same colour for a model in every panel; each cell's floors are drawn
     across its group. Parity is drawn per position at the test length.
 
-    Explained in Chapter 9, *The capstone experiment*.
+    Explained in Chapter 10, *The capstone experiment*.
     """
     import matplotlib
 
@@ -1107,7 +1107,7 @@ def plot_results(results: dict, path: Path | str | None = None):
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m grouptools.nn.capstone --tier quick|recorded|gpu [--out DIR] [--workers N] …``.
 
-    Explained in Chapter 9, *The capstone experiment*.
+    Explained in Chapter 10, *The capstone experiment*.
     """
     p = argparse.ArgumentParser(prog="python -m grouptools.nn.capstone", description=__doc__.split("\n\n")[0])
     p.add_argument("--tier", choices=sorted(TIERS), required=True)

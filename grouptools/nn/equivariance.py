@@ -5,7 +5,7 @@ f is equivariant for actions ρ_in, ρ_out when f(ρ_in(g) x) = ρ_out(g) f(x); 
 group element; :func:`check_group_equivariance` runs it for every element of a finite group
 acting through :class:`~grouptools.actions.TensorAction` s.
 
-Explained in Chapter 5, *A generic equivariance test*, and used in Chapter 8,
+Explained in Chapter 5, *A generic equivariance test*, and used in Chapter 9,
 *Symmetries of sequence models*.
 """
 
@@ -27,7 +27,7 @@ __all__ = ["EquivarianceReport", "GroupEquivarianceReport", "check_equivariance"
 class EquivarianceReport:
     """Result of :func:`check_equivariance`: max |f(g·x) − g·f(x)|, its size relative to |f(x)|, and the verdict.
 
-    Explained in Chapter 5, *A generic equivariance test* (used in Chapter 8, *Symmetries of sequence models*).
+    Explained in Chapter 5, *A generic equivariance test* (used in Chapter 9, *Symmetries of sequence models*).
     """
 
     max_abs_error: float
@@ -65,7 +65,7 @@ def check_equivariance(
     (:func:`grouptools.formatting.noise_floor`) as ``< 1e-12`` (float64) or ``< 1e-05``
     (float32), so its text is the same on every machine.
 
-    Explained in Chapter 5, *A generic equivariance test* (used in Chapter 8, *Symmetries of sequence models*).
+    Explained in Chapter 5, *A generic equivariance test* (used in Chapter 9, *Symmetries of sequence models*).
     """
     act_out = act_out or (lambda y: y)
     was_training = getattr(f, "training", None)

@@ -20,7 +20,7 @@ Both models expose the embeddings the analysis of :mod:`grouptools.nn.interpret`
 reads (:meth:`GroupMLP.group_embeddings`) and a way to overwrite the input
 embeddings in place (:meth:`GroupMLP.map_group_embeddings`) for ablations.
 
-Explained in Chapter 7, *Learning a multiplication table*.
+Explained in Chapter 8, *Learning a multiplication table*.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class GroupTableData:
     ``test_idx`` are disjoint sorted index tensors whose union is every pair.
     :meth:`split` returns ``(a, b, c)`` restricted to one part.
 
-    Explained in Chapter 7, *Learning a multiplication table*.
+    Explained in Chapter 8, *Learning a multiplication table*.
     """
 
     group: FiniteGroup
@@ -83,14 +83,14 @@ class GroupTableData:
     def order(self) -> int:
         """|G|, the number of classes.
 
-        Explained in Chapter 7, *Learning a multiplication table*.
+        Explained in Chapter 8, *Learning a multiplication table*.
         """
         return self.group.order
 
     def split(self, name: str) -> tuple[Tensor, Tensor, Tensor]:
         """``(a, b, c)`` of the ``"train"``, ``"test"`` or ``"all"`` pairs.
 
-        Explained in Chapter 7, *Learning a multiplication table*.
+        Explained in Chapter 8, *Learning a multiplication table*.
         """
         if name == "train":
             idx = self.train_idx
@@ -105,7 +105,7 @@ class GroupTableData:
     def to(self, device: Any) -> "GroupTableData":
         """A copy with every tensor on ``device``.
 
-        Explained in Chapter 7, *Learning a multiplication table*.
+        Explained in Chapter 8, *Learning a multiplication table*.
         """
         return GroupTableData(
             self.group, self.train_fraction, self.seed,
@@ -121,7 +121,7 @@ def group_table_dataset(G: FiniteGroup, train_fraction: float, seed: int = 0) ->
     pair on each side. The same ``(G, train_fraction, seed)`` always gives the same
     split (a ``torch.Generator`` seeded with ``seed``, independent of global state).
 
-    Explained in Chapter 7, *Learning a multiplication table*.
+    Explained in Chapter 8, *Learning a multiplication table*.
     """
     if not isinstance(G, FiniteGroup):
         raise TypeError(f"group_table_dataset needs a FiniteGroup, not {type(G).__name__}")
@@ -156,7 +156,7 @@ class GroupMLP(nn.Module):
     shape ``(batch, |G|)``. The architecture of Chughtai et al. (2023) for group
     composition.
 
-    Explained in Chapter 7, *Learning a multiplication table*.
+    Explained in Chapter 8, *Learning a multiplication table*.
     """
 
     def __init__(self, order: int, d_embed: int = 32, width: int = 128) -> None:
@@ -176,7 +176,7 @@ class GroupMLP(nn.Module):
     def forward(self, a: Tensor, b: Tensor) -> Tensor:
         """Logits (batch, |G|) for the products a·b.
 
-        Explained in Chapter 7, *Learning a multiplication table*.
+        Explained in Chapter 8, *Learning a multiplication table*.
         """
         self._check(a, b)
         x = torch.cat([self.embed_left(a), self.embed_right(b)], dim=-1)
@@ -189,7 +189,7 @@ class GroupMLP(nn.Module):
         ``unembed[c]`` is the row of the output layer that scores the answer c.
         Returned as float64 numpy copies.
 
-        Explained in Chapter 7, *Which irreps does the network use?*.
+        Explained in Chapter 8, *Which irreps does the network use?*.
         """
         return {
             "left": self.embed_left.weight.detach().cpu().double().numpy().copy(),
@@ -201,7 +201,7 @@ class GroupMLP(nn.Module):
     def map_group_embeddings(self, fn: Callable[[np.ndarray], np.ndarray]) -> None:
         """Replace each input embedding matrix E (|G|×d) by ``fn(E)``, in place.
 
-        Explained in Chapter 7, *Ablations*.
+        Explained in Chapter 8, *Ablations*.
         """
         for emb in (self.embed_left, self.embed_right):
             w = emb.weight
@@ -219,7 +219,7 @@ class GroupTransformer(nn.Module):
     a final LayerNorm and an unembedding to |G| logits. ``forward(a, b)`` as for
     :class:`GroupMLP`.
 
-    Explained in Chapter 7, *A one-layer Transformer*.
+    Explained in Chapter 8, *A one-layer Transformer*.
     """
 
     def __init__(self, order: int, d_model: int = 64, n_heads: int = 4, mlp_ratio: int = 4) -> None:
@@ -235,7 +235,7 @@ class GroupTransformer(nn.Module):
     def forward(self, a: Tensor, b: Tensor) -> Tensor:
         """Logits (batch, |G|) for the products a·b.
 
-        Explained in Chapter 7, *A one-layer Transformer*.
+        Explained in Chapter 8, *A one-layer Transformer*.
         """
         if a.shape != b.shape or a.ndim != 1:
             raise ValueError(f"a and b must be 1-d label tensors of equal length, got {tuple(a.shape)} and {tuple(b.shape)}")
@@ -249,7 +249,7 @@ class GroupTransformer(nn.Module):
         The positional vector is the same for every element, so it only adds to the
         trivial-irrep part of each matrix.
 
-        Explained in Chapter 7, *A one-layer Transformer*.
+        Explained in Chapter 8, *A one-layer Transformer*.
         """
         E = self.embed.weight.detach().cpu().double()[: self.order]
         P = self.pos.detach().cpu().double()
@@ -263,7 +263,7 @@ class GroupTransformer(nn.Module):
     def map_group_embeddings(self, fn: Callable[[np.ndarray], np.ndarray]) -> None:
         """Replace the token embeddings of the |G| elements (not ``=``) by ``fn(E)``, in place.
 
-        Explained in Chapter 7, *Ablations*.
+        Explained in Chapter 8, *Ablations*.
         """
         w = self.embed.weight
         E = w[: self.order]
@@ -284,7 +284,7 @@ def evaluate_split(model: nn.Module, data: GroupTableData, split: str = "test") 
     Returns ``{"loss": …, "acc": …}``; the model is run in eval mode and its mode restored.
     Exact ties among the logits count as a fraction (:func:`~grouptools.nn.tasks.argmax_credit`).
 
-    Explained in Chapter 7, *Learning a multiplication table*.
+    Explained in Chapter 8, *Learning a multiplication table*.
     """
     was = model.training
     model.eval()
@@ -304,7 +304,7 @@ def evaluate_split(model: nn.Module, data: GroupTableData, split: str = "test") 
 def table_logits(model: nn.Module, order: int) -> np.ndarray:
     """The logits of every pair as an array L[a, b, c] of shape (|G|, |G|, |G|), float64.
 
-    Explained in Chapter 7, *Logits and characters*.
+    Explained in Chapter 8, *Logits and characters*.
     """
     n = _positive_int(order, "order")
     was = model.training
@@ -329,7 +329,7 @@ class GroupFit:
     curve first reaches a threshold (memorisation: train accuracy; grokking: test
     accuracy).
 
-    Explained in Chapter 7, *Memorisation, then generalisation*.
+    Explained in Chapter 8, *Memorisation, then generalisation*.
     """
 
     history: TrainHistory
@@ -344,7 +344,7 @@ class GroupFit:
 
         For a loss metric the condition is ``metric`` ≤ ``threshold``.
 
-        Explained in Chapter 7, *Memorisation, then generalisation*.
+        Explained in Chapter 8, *Memorisation, then generalisation*.
         """
         if metric not in ("train_loss", "train_acc", "test_loss", "test_acc"):
             raise ValueError(f"metric must be one of train_loss, train_acc, test_loss, test_acc, not {metric!r}")
@@ -359,7 +359,7 @@ class GroupFit:
     def final(self) -> dict[str, float]:
         """The last recorded train/test loss and accuracy.
 
-        Explained in Chapter 7, *Memorisation, then generalisation*.
+        Explained in Chapter 8, *Memorisation, then generalisation*.
         """
         return {
             "train_loss": self.train_loss[-1],
@@ -390,7 +390,7 @@ def fit_group_table(
     ``eval_every`` steps and at the end; ``stop_at_test_acc`` ends the run early
     once the test accuracy reaches it. Uses :func:`grouptools.nn.training.train`.
 
-    Explained in Chapter 7, *Memorisation, then generalisation*.
+    Explained in Chapter 8, *Memorisation, then generalisation*.
     """
     if not isinstance(data, GroupTableData):
         raise TypeError(f"data must be a GroupTableData, got {type(data).__name__}")
@@ -436,7 +436,7 @@ class CharacterModel(nn.Module):
     Chughtai et al.; with a faithful ρ it computes the group law exactly. Like the trained
     models it has ``map_group_embeddings``, so :func:`grouptools.nn.interpret.ablate` works on it.
 
-    Explained in Chapter 7, *Ablations*.
+    Explained in Chapter 8, *Ablations*.
     """
 
     def __init__(self, rho: Any, scale: float = 5.0) -> None:
@@ -461,7 +461,7 @@ class CharacterModel(nn.Module):
     def map_group_embeddings(self, fn: Callable[[np.ndarray], np.ndarray]) -> None:
         """Replace both input embeddings E by ``fn(E)`` in place.
 
-        Explained in Chapter 7, *Ablations*.
+        Explained in Chapter 8, *Ablations*.
         """
         for p in (self.left, self.right):
             p.copy_(torch.as_tensor(fn(p.detach().cpu().numpy()), dtype=p.dtype))
@@ -470,7 +470,7 @@ class CharacterModel(nn.Module):
 def plot_learning_curves(fit: GroupFit, title: str, order: int) -> Any:
     """Train and held-out accuracy and loss against the step (log axes), with the ln|G| line.
 
-    Returns the figure. Explained in Chapter 7, *Memorisation, then generalisation*.
+    Returns the figure. Explained in Chapter 8, *Memorisation, then generalisation*.
     """
     import matplotlib.pyplot as plt
     from matplotlib.ticker import NullFormatter

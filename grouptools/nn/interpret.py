@@ -20,7 +20,7 @@ produce logits proportional to χ_ρ(a·b·c⁻¹). This module measures that:
 * :func:`key_irreps` and :func:`ablate` / :func:`ablation_table` — which irreps
   the network uses, and the test loss when they (or all the others) are removed.
 
-Explained in Chapter 7, *Which irreps does the network use?*.
+Explained in Chapter 8, *Which irreps does the network use?*.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class RealIrrep:
     ``character`` is the real class function Re Σ_members χ, one value per element;
     ``name`` such as ``"ρ₃"`` or ``"ρ₁+ρ₂"``; ``label`` adds the degree.
 
-    Explained in Chapter 7, *Which irreps does the network use?*.
+    Explained in Chapter 8, *Which irreps does the network use?*.
     """
 
     members: tuple[int, ...]
@@ -75,7 +75,7 @@ class RealIrrep:
     def label(self) -> str:
         """``name`` and the degree, e.g. ``"ρ₃ (d=3)"``; a conjugate pair reads ``"ρ₂+ρ₃ (d=1, pair)"``.
 
-        Explained in Chapter 7, *Which irreps does the network use?*.
+        Explained in Chapter 8, *Which irreps does the network use?*.
         """
         if len(self.members) == 2:
             return f"{self.name} (d={self.degree}, pair)"
@@ -85,7 +85,7 @@ class RealIrrep:
     def is_trivial(self) -> bool:
         """Whether this is the trivial representation (index 0).
 
-        Explained in Chapter 7, *Which irreps does the network use?*.
+        Explained in Chapter 8, *Which irreps does the network use?*.
         """
         return self.members == (0,)
 
@@ -95,7 +95,7 @@ def real_irreps(G: FiniteGroup) -> list[RealIrrep]:
 
     Order follows the character table; the trivial irrep comes first.
 
-    Explained in Chapter 7, *Which irreps does the network use?*.
+    Explained in Chapter 8, *Which irreps does the network use?*.
     """
     if not isinstance(G, FiniteGroup):
         raise TypeError(f"real_irreps needs a FiniteGroup, not {type(G).__name__}")
@@ -155,7 +155,7 @@ def irrep_fractions(G: FiniteGroup, E: Any) -> np.ndarray:
     counts as one column). The shares are non-negative and sum to 1; a matrix whose
     columns are matrix entries of one irrep gets share 1 there.
 
-    Explained in Chapter 7, *Which irreps does the network use?*.
+    Explained in Chapter 8, *Which irreps does the network use?*.
     """
     E = _check_matrix(G, E)
     total = float(np.sum(E**2))
@@ -181,7 +181,7 @@ def project_irreps(G: FiniteGroup, E: Any, keep: Iterable[int]) -> np.ndarray:
     Each column f is replaced by the inverse Fourier transform of f̂ with the
     coefficients of all other irreps set to zero — the orthogonal projection.
 
-    Explained in Chapter 7, *Ablations*.
+    Explained in Chapter 8, *Ablations*.
     """
     E = _check_matrix(G, E)
     reals = real_irreps(G)
@@ -204,7 +204,7 @@ def character_similarity(G: FiniteGroup, logits: Any) -> np.ndarray:
     the trivial irrep's constant character is then orthogonal to them, so its
     similarity is 0. For a pair ρ, ρ̄ the real character is χ + χ̄ = 2 Re χ.
 
-    Explained in Chapter 7, *Logits and characters*.
+    Explained in Chapter 8, *Logits and characters*.
     """
     if not isinstance(G, FiniteGroup):
         raise TypeError(f"expected a FiniteGroup, not {type(G).__name__}")
@@ -231,7 +231,7 @@ def product_with_inverse(G: FiniteGroup) -> np.ndarray:
     ``character[product_with_inverse(G)]`` is then the tensor χ(a·b·c⁻¹) that the logits
     of the character algorithm equal.
 
-    Explained in Chapter 7, *Logits and characters*.
+    Explained in Chapter 8, *Logits and characters*.
     """
     if not isinstance(G, FiniteGroup):
         raise TypeError(f"expected a FiniteGroup, not {type(G).__name__}")
@@ -247,7 +247,7 @@ def key_irreps(fractions: Sequence[float] | np.ndarray, threshold: float = 0.1) 
     in which case an irrep counts when any row reaches the threshold). Index 0,
     the trivial irrep, is never a key irrep: it only carries means.
 
-    Explained in Chapter 7, *Which irreps does the network use?*.
+    Explained in Chapter 8, *Which irreps does the network use?*.
     """
     fr = np.atleast_2d(np.asarray(fractions, dtype=np.float64))
     if fr.ndim != 2 or fr.shape[1] < 1:
@@ -264,7 +264,7 @@ def ablate(model: Any, G: FiniteGroup, remove: Iterable[int]) -> Any:
     ``model`` must have ``map_group_embeddings(fn)`` (as :class:`~grouptools.nn.GroupMLP`
     and :class:`~grouptools.nn.GroupTransformer` do). The original is not changed.
 
-    Explained in Chapter 7, *Ablations*.
+    Explained in Chapter 8, *Ablations*.
     """
     if not hasattr(model, "map_group_embeddings"):
         raise TypeError(f"{type(model).__name__} has no map_group_embeddings method to ablate")
@@ -283,7 +283,7 @@ def ablation_table(model: Any, data: Any, key: Sequence[int], split: str = "test
     projected out — the trivial irrep, the means, is kept in both). ``data`` is a
     :class:`~grouptools.nn.GroupTableData`.
 
-    Explained in Chapter 7, *Ablations*.
+    Explained in Chapter 8, *Ablations*.
     """
     from .group_learning import evaluate_split
 

@@ -25,7 +25,7 @@ mode of each pair (N/2 complex numbers per channel) and return ``2 Re(…)``; N 
 therefore be even. Shapes: ``Lambda``, ``B``, ``C``, ``P`` are (H, N/2) complex (or
 broadcastable to it), ``dt`` is (H,) positive, and kernels are (H, L) real.
 
-Explained in Chapter 8, *S4 from scratch*.
+Explained in Chapter 9, *S4 from scratch*.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ _DISCRETIZATIONS = ("zoh", "bilinear")
 
 
 def _doc_end(section: str) -> str:
-    return f"Explained in Chapter 8, *{section}*."
+    return f"Explained in Chapter 9, *{section}*."
 
 
 # ---------------------------------------------------------------------------
@@ -124,7 +124,7 @@ def hippo_legs(N: int, dtype: torch.dtype = torch.float64) -> tuple[Tensor, Tens
     approximation of the input's whole history u(s), s ≤ t, by Legendre
     polynomials (measure uniform on [0, t]).
 
-    Explained in Chapter 8, *HiPPO: a state that remembers*.
+    Explained in Chapter 9, *HiPPO: a state that remembers*.
     """
     N = _check_positive_int(N, "state size N")
     q = torch.sqrt(2 * torch.arange(N, dtype=torch.float64) + 1)
@@ -141,7 +141,7 @@ class NPLR:
     For the conjugate half (:func:`hippo_legs_dplr`) only one mode of each pair is kept
     and ``V`` is (N, N/2).
 
-    Explained in Chapter 8, *The DPLR form of HiPPO*.
+    Explained in Chapter 9, *The DPLR form of HiPPO*.
     """
 
     Lambda: Tensor
@@ -158,7 +158,7 @@ def hippo_legs_nplr(N: int) -> NPLR:
     Returned in complex128, all N modes. Each eigenvector's phase is fixed so that
     B̃ = V* B is real and positive, so the result does not depend on the LAPACK build.
 
-    Explained in Chapter 8, *The DPLR form of HiPPO*.
+    Explained in Chapter 9, *The DPLR form of HiPPO*.
     """
     N = _check_positive_int(N, "state size N")
     A, B = hippo_legs(N)
@@ -184,7 +184,7 @@ def hippo_legs_dplr(N: int) -> NPLR:
     The other N/2 modes are their complex conjugates, so sums over all N modes are
     ``2 Re`` of sums over these. N must be even.
 
-    Explained in Chapter 8, *The DPLR form of HiPPO*.
+    Explained in Chapter 9, *The DPLR form of HiPPO*.
     """
     N = _check_state_size(N, even=True)
     full = hippo_legs_nplr(N)
@@ -204,7 +204,7 @@ def s4d_init(N: int, init: str = "legs") -> tuple[Tensor, Tensor]:
     * ``"legs"`` (S4D-LegS): Λ and B̃ of the normal part of HiPPO-LegS
       (:func:`hippo_legs_dplr`), dropping the low-rank term.
 
-    Explained in Chapter 8, *S4D: the diagonal variant*.
+    Explained in Chapter 9, *S4D: the diagonal variant*.
     """
     N = _check_state_size(N, even=True)
     n = torch.arange(N // 2, dtype=torch.float64)
@@ -233,7 +233,7 @@ def legs_response(N: int, omega: float | None, t: float = 1.0, *, diagonal: bool
     ``u(s) = exp(i ω s)`` from ``x(0) = 0`` (ω = 0: a constant), or the unit impulse at 0 when
     ``omega`` is None (the state is then the convolution kernel at lag ``t``). Complex128.
 
-    Explained in Chapter 8, *Why S4D-LegS imitates S4*.
+    Explained in Chapter 9, *Why S4D-LegS imitates S4*.
     """
     N = _check_positive_int(N, "state size N")
     coords = _check_positive_int(coords, "coords")
@@ -277,7 +277,7 @@ def discretize(A: Tensor, B: Tensor, dt: Tensor | float, method: str = "zoh") ->
 
     Shapes: A (..., N, N), B (..., N), dt broadcastable to the batch shape (...).
 
-    Explained in Chapter 8, *Discretisation*.
+    Explained in Chapter 9, *Discretisation*.
     """
     _check_discretization(method)
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
@@ -311,7 +311,7 @@ def discretize_diagonal(Lambda: Tensor, B: Tensor, dt: Tensor, method: str = "zo
     bilinear: Ā = (1 + ΔΛ/2)/(1 − ΔΛ/2), B̄ = Δ/(1 − ΔΛ/2) · B.
     ``dt`` has one entry per channel (shape (H,)) or is a scalar.
 
-    Explained in Chapter 8, *Discretisation*.
+    Explained in Chapter 9, *Discretisation*.
     """
     _check_discretization(method)
     return _discretize_diagonal(Lambda, B, _check_dt(torch.as_tensor(dt, device=Lambda.device)), method)
@@ -339,7 +339,7 @@ def ssm_scan(Ab: Tensor, Bb: Tensor, C: Tensor, D: Tensor | float, u: Tensor) ->
     returns y (..., L). Complex systems return complex y (take the real part when the
     system is real in some basis).
 
-    Explained in Chapter 8, *The kernel three ways*.
+    Explained in Chapter 9, *The kernel three ways*.
     """
     if u.ndim < 1 or u.shape[-1] < 1:
         raise ValueError(f"u must have a positive length in its last dimension, got shape {tuple(u.shape)}")
@@ -355,7 +355,7 @@ def ssm_scan(Ab: Tensor, Bb: Tensor, C: Tensor, D: Tensor | float, u: Tensor) ->
 def kernel_recurrence(Ab: Tensor, Bb: Tensor, C: Tensor, L: int) -> Tensor:
     """The kernel as the impulse response of the unrolled recurrence (D = 0), shape (..., L).
 
-    Explained in Chapter 8, *The kernel three ways*.
+    Explained in Chapter 9, *The kernel three ways*.
     """
     L = _check_positive_int(L, "kernel length L")
     impulse = torch.zeros(L, dtype=Ab.real.dtype, device=Ab.device)
@@ -369,7 +369,7 @@ def kernel_powers(Ab: Tensor, Bb: Tensor, C: Tensor, L: int) -> Tensor:
     Each power is computed on its own with ``torch.linalg.matrix_power`` — the
     definition, O(L N³ log L), for checking only.
 
-    Explained in Chapter 8, *The kernel three ways*.
+    Explained in Chapter 9, *The kernel three ways*.
     """
     L = _check_positive_int(L, "kernel length L")
     ks = [(C * (torch.linalg.matrix_power(Ab, k) @ Bb[..., None])[..., 0]).sum(-1) for k in range(L)]
@@ -432,7 +432,7 @@ def s4d_kernel(
     skips the check dt > 0 (the layers use it: their Δ = exp(log Δ) is positive, and the
     check would synchronise a GPU on every call).
 
-    Explained in Chapter 8, *S4D: the diagonal variant*.
+    Explained in Chapter 9, *S4D: the diagonal variant*.
     """
     _check_discretization(discretization)
     A = _check_diag_args(A, B, C, dt, L, validate)
@@ -459,7 +459,7 @@ def s4d_kernel_naive(A: Tensor, B: Tensor, C: Tensor, dt: Tensor, L: int, discre
 
     The baseline of the benchmark; equal to :func:`s4d_kernel`.
 
-    Explained in Chapter 8, *S4D: the diagonal variant*.
+    Explained in Chapter 9, *S4D: the diagonal variant*.
     """
     _check_discretization(discretization)
     A = _check_diag_args(A, B, C, dt, L)
@@ -485,7 +485,7 @@ def cauchy_kernel(v: Tensor, w: Tensor, z: Tensor) -> Tensor:
     and much faster on CPUs than complex division and complex matrix products.
     Gradients flow to v and w (z is a constant grid).
 
-    Explained in Chapter 8, *The DPLR kernel*.
+    Explained in Chapter 9, *The DPLR kernel*.
     """
     if z.requires_grad:
         raise ValueError("cauchy_kernel does not differentiate with respect to the points z")
@@ -611,7 +611,7 @@ def dplr_kernel(
     :func:`discretize` and :func:`kernel_powers`, or S4D). ``validate=False`` skips the
     check dt > 0, as in :func:`s4d_kernel`.
 
-    Explained in Chapter 8, *The DPLR kernel*.
+    Explained in Chapter 9, *The DPLR kernel*.
     """
     if discretization != "bilinear":
         _check_discretization(discretization)
@@ -711,7 +711,7 @@ def fft_conv(u: Tensor, k: Tensor) -> Tensor:
     zero-padded to 2L so the circular FFT convolution equals the linear one, then the
     result is truncated to L. Runs in float32 (or float64) even under autocast.
 
-    Explained in Chapter 8, *Convolution by FFT*.
+    Explained in Chapter 9, *Convolution by FFT*.
     """
     L = u.shape[-1]
     if L < 1:
@@ -777,7 +777,7 @@ class _SSMLayer(nn.Module):
     def dt(self) -> Tensor:
         """The time step Δ of each channel, exp(log_dt), shape (H,).
 
-        Explained in Chapter 8, *Discretisation*.
+        Explained in Chapter 9, *Discretisation*.
         """
         return torch.exp(self.log_dt)
 
@@ -785,14 +785,14 @@ class _SSMLayer(nn.Module):
     def Lambda(self) -> Tensor:
         """The diagonal part of A, Λ = −exp(log_A_real) + i A_imag (Re Λ < 0 always).
 
-        Explained in Chapter 8, *S4 and S4D layers*.
+        Explained in Chapter 9, *S4 and S4D layers*.
         """
         return torch.complex(-torch.exp(self.log_A_real), self.A_imag)
 
     def ssm_parameters(self, include_C: bool = False) -> list[nn.Parameter]:
         """The SSM parameters (A, Δ, B, and P for S4) that get their own optimiser group.
 
-        Explained in Chapter 8, *Training S4: parameter groups*.
+        Explained in Chapter 9, *Training S4: parameter groups*.
         """
         names = ["log_dt", "log_A_real", "A_imag", "B_re", "B_im", "P_re", "P_im"]
         if include_C:
@@ -815,7 +815,7 @@ class _SSMLayer(nn.Module):
     def kernel(self, L: int) -> Tensor:  # pragma: no cover - abstract
         """The (H, L) convolution kernel; each layer computes it its own way.
 
-        Explained in Chapter 8, *S4 and S4D layers*.
+        Explained in Chapter 9, *S4 and S4D layers*.
         """
         raise NotImplementedError
 
@@ -826,7 +826,7 @@ class _SSMLayer(nn.Module):
     def conv(self, u: Tensor) -> Tensor:
         """The linear SSM part only: y = K * u + D u, u of shape (B, L, H) → (B, L, H).
 
-        Explained in Chapter 8, *S4 and S4D layers*.
+        Explained in Chapter 9, *S4 and S4D layers*.
         """
         self._check_input(u)
         L = u.shape[1]
@@ -841,7 +841,7 @@ class _SSMLayer(nn.Module):
     def forward(self, u: Tensor) -> Tensor:
         """(B, L, H) → (B, L, H): SSM convolution, D skip, GELU, dropout, linear + GLU mixing.
 
-        Explained in Chapter 8, *S4 and S4D layers*.
+        Explained in Chapter 9, *S4 and S4D layers*.
         """
         return self._mix(self.conv(u))
 
@@ -852,7 +852,7 @@ class _SSMLayer(nn.Module):
     def setup_step(self) -> None:
         """Precompute the discrete (Ā, B̄, C) for :meth:`step`; call again after the parameters change.
 
-        Explained in Chapter 8, *Recurrent mode*.
+        Explained in Chapter 9, *Recurrent mode*.
         """
         with torch.no_grad():
             self._step_cache = self._step_matrices()
@@ -860,7 +860,7 @@ class _SSMLayer(nn.Module):
     def initial_state(self, batch_size: int) -> Tensor:
         """The zero state for :meth:`step`, complex, shape (batch, H, modes).
 
-        Explained in Chapter 8, *Recurrent mode*.
+        Explained in Chapter 9, *Recurrent mode*.
         """
         _check_positive_int(batch_size, "batch_size")
         if self._step_cache is None:
@@ -871,7 +871,7 @@ class _SSMLayer(nn.Module):
     def step(self, u: Tensor, state: Tensor) -> tuple[Tensor, Tensor]:
         """One time step: u (B, H) and state → (y (B, H), new state). Equals ``forward`` position by position.
 
-        Explained in Chapter 8, *Recurrent mode*.
+        Explained in Chapter 9, *Recurrent mode*.
         """
         if u.ndim != 2 or u.shape[-1] != self.d_model:
             raise ValueError(f"step takes one time step of shape (batch, {self.d_model}), got {tuple(u.shape)}")
@@ -898,7 +898,7 @@ class S4DLayer(_SSMLayer):
     ``"lin"`` or ``"inv"`` (:func:`s4d_init`); ``discretization`` ``"zoh"`` or
     ``"bilinear"``. Input and output (batch, length, H).
 
-    Explained in Chapter 8, *S4D: the diagonal variant*.
+    Explained in Chapter 9, *S4D: the diagonal variant*.
     """
 
     def __init__(
@@ -927,7 +927,7 @@ class S4DLayer(_SSMLayer):
     def kernel(self, L: int) -> Tensor:
         """The (H, L) convolution kernel from the current parameters (:func:`s4d_kernel`).
 
-        Explained in Chapter 8, *S4D: the diagonal variant*.
+        Explained in Chapter 9, *S4D: the diagonal variant*.
         """
         return s4d_kernel(
             self.Lambda, self._complex("B"), self._complex("C"), self.dt, L, self.discretization, validate=False
@@ -953,7 +953,7 @@ class S4Layer(_SSMLayer):
     the ``l_max`` kernel. Bilinear discretisation only (the closed form needs it).
     Input and output (batch, length, H).
 
-    Explained in Chapter 8, *The DPLR kernel*.
+    Explained in Chapter 9, *The DPLR kernel*.
     """
 
     def __init__(
@@ -985,7 +985,7 @@ class S4Layer(_SSMLayer):
     def kernel(self, L: int) -> Tensor:
         """The first L taps of the (H, l_max) kernel (:func:`dplr_kernel` with the learned C̃).
 
-        Explained in Chapter 8, *The DPLR kernel*.
+        Explained in Chapter 9, *The DPLR kernel*.
         """
         L = _check_positive_int(L, "kernel length L")
         if L > self.l_max:
@@ -1037,7 +1037,7 @@ def ssm_param_groups(
     group too. Every other module with an ``ssm_parameters`` method contributes its own
     (the selective recurrence's A and Δ bias, as in Mamba).
 
-    Explained in Chapter 8, *Training S4: parameter groups*.
+    Explained in Chapter 9, *Training S4: parameter groups*.
     """
     if lr <= 0 or ssm_lr <= 0 or weight_decay < 0:
         raise ValueError(f"need lr > 0, ssm_lr > 0, weight_decay ≥ 0; got {lr}, {ssm_lr}, {weight_decay}")
@@ -1058,7 +1058,7 @@ def make_optimizer(
 ) -> torch.optim.AdamW:
     """AdamW over :func:`ssm_param_groups`.
 
-    Explained in Chapter 8, *Training S4: parameter groups*.
+    Explained in Chapter 9, *Training S4: parameter groups*.
     """
     return torch.optim.AdamW(ssm_param_groups(model, lr, weight_decay, ssm_lr, include_C))
 
@@ -1071,7 +1071,7 @@ def run_steps(layer: nn.Module, u: Tensor) -> Tensor:
     result, (batch, length, channels), should equal ``layer(u)``: that is the check that
     the convolution (or scan) and the recurrence compute the same function.
 
-    Explained in Chapter 8, *Recurrent mode*.
+    Explained in Chapter 9, *Recurrent mode*.
     """
     if not torch.is_tensor(u) or u.ndim != 3:
         raise ValueError(f"u must be a tensor of shape (batch, length, channels), got {getattr(u, 'shape', type(u))}")

@@ -25,14 +25,14 @@ between chunks, the state is carried), which is what runs fast on a GPU; and one
 a time by :meth:`SelectiveRecurrence.step`, the recurrent (inference) mode. Tests check
 that the two agree.
 
-Why transitions matter (Chapter 9, *Characters and state tracking*): diagonal
+Why transitions matter (Chapter 10, *Characters and state tracking*): diagonal
 transitions commute, so a diagonal recurrence can only compute functions of a word that
 factor through the abelianisation G/[G, G] (each coordinate multiplies by a character,
 a one-dimensional representation of Chapter 6). Real positive transitions cannot even
 flip a sign, so parity (Z₂) is out of reach; signed ones can; complex ones track any
 cyclic group; none tracks A₅, whose abelianisation is trivial.
 
-Explained in Chapter 8, *Gated and selective layers*, and Chapter 9.
+Explained in Chapter 9, *Gated and selective layers*, and Chapter 10.
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def selective_scan(
     ``log_mag ≥ −64 / chunk`` (the layers clamp at :data:`MIN_LOG_TRANSITION` with
     :data:`SCAN_CHUNK`); ``validate=True`` checks it (a host synchronisation).
 
-    Explained in Chapter 8, *Gated and selective layers*.
+    Explained in Chapter 9, *Gated and selective layers*.
     """
     _check_scan_args(log_mag, phase, u, B, C)
     chunk = _check_positive_int(chunk, "chunk")
@@ -172,7 +172,7 @@ def selective_scan_reference(
 ) -> Tensor:
     """The same recurrence as :func:`selective_scan`, one position at a time (the definition; slow).
 
-    Explained in Chapter 8, *Gated and selective layers*.
+    Explained in Chapter 9, *Gated and selective layers*.
     """
     _check_scan_args(log_mag, phase, u, B, C)
     a = torch.exp(log_mag)
@@ -202,7 +202,7 @@ class CausalDepthwiseConv(nn.Module):
     exactly this convolution with K = N taps; ``init="shift"`` starts every channel at
     the pure shift by one position (w[d, 1] = 1), ``"random"`` at small random taps.
 
-    Explained in Chapter 8, *Gated and selective layers*.
+    Explained in Chapter 9, *Gated and selective layers*.
     """
 
     def __init__(self, d_model: int, taps: int = 4, init: str = "random", dtype: torch.dtype | None = None) -> None:
@@ -220,7 +220,7 @@ class CausalDepthwiseConv(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """(B, L, d) → (B, L, d), causal: position t sees positions t−K+1 … t.
 
-        Explained in Chapter 8, *Gated and selective layers*.
+        Explained in Chapter 9, *Gated and selective layers*.
         """
         _check_input(x, self.d_model, "CausalDepthwiseConv")
         xt = F.pad(x.transpose(1, 2), (self.taps - 1, 0))
@@ -237,7 +237,7 @@ class H3Block(nn.Module):
     The two products make it a function of token *pairs* (k at t−1 with v at t, read
     back by q at a later query), which is how one H3 layer performs associative recall.
 
-    Explained in Chapter 8, *Gated and selective layers*.
+    Explained in Chapter 9, *Gated and selective layers*.
     """
 
     def __init__(self, d_model: int, d_state: int = 64, shift_taps: int = 4, dtype: torch.dtype | None = None) -> None:
@@ -254,14 +254,14 @@ class H3Block(nn.Module):
     def ssm_parameters(self, include_C: bool = False) -> list[nn.Parameter]:
         """The diagonal SSM's parameters (for their own optimiser group, as for S4D).
 
-        Explained in Chapter 8, *Gated and selective layers*.
+        Explained in Chapter 9, *Gated and selective layers*.
         """
         return self.diag.ssm_parameters(include_C)
 
     def forward(self, x: Tensor) -> Tensor:
         """(B, L, d) → (B, L, d), causal.
 
-        Explained in Chapter 8, *Gated and selective layers*.
+        Explained in Chapter 9, *Gated and selective layers*.
         """
         _check_input(x, self.d_model, "H3Block")
         q, k, v = self.qkv(x).chunk(3, dim=-1)
@@ -290,7 +290,7 @@ class SelectiveRecurrence(nn.Module):
     ``out_proj(y ⊙ SiLU(z))``. Forward uses :func:`selective_scan`; :meth:`step` runs one
     position at a time from a state (B, d, N).
 
-    Explained in Chapter 8, *Gated and selective layers*.
+    Explained in Chapter 9, *Gated and selective layers*.
     """
 
     def __init__(
@@ -344,7 +344,7 @@ class SelectiveRecurrence(nn.Module):
     def ssm_parameters(self, include_C: bool = False) -> list[nn.Parameter]:
         """A_log and the Δ bias: the parameters that set the time scales (their own optimiser group).
 
-        Explained in Chapter 8, *Gated and selective layers*.
+        Explained in Chapter 9, *Gated and selective layers*.
         """
         return [self.A_log, self.dt_bias]
 
@@ -393,7 +393,7 @@ class SelectiveRecurrence(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """(B, L, d) → (B, L, d), causal, by the chunked scan (float32 inside, even under autocast).
 
-        Explained in Chapter 8, *Gated and selective layers*.
+        Explained in Chapter 9, *Gated and selective layers*.
         """
         _check_input(x, self.d_model, "SelectiveRecurrence")
         u, z = self._inner(x)
@@ -407,7 +407,7 @@ class SelectiveRecurrence(nn.Module):
     def initial_state(self, batch_size: int, device: torch.device | str | None = None) -> dict[str, Tensor]:
         """The zero state for :meth:`step`: the SSM state (B, d, N) and the convolution's last inputs.
 
-        Explained in Chapter 8, *Gated and selective layers*.
+        Explained in Chapter 9, *Gated and selective layers*.
         """
         _check_positive_int(batch_size, "batch_size")
         p = self.in_proj.weight
@@ -423,7 +423,7 @@ class SelectiveRecurrence(nn.Module):
     def step(self, x: Tensor, state: dict[str, Tensor]) -> tuple[Tensor, dict[str, Tensor]]:
         """One position: x (B, d) and the state → (y (B, d), new state). Equals ``forward`` position by position.
 
-        Explained in Chapter 8, *Gated and selective layers*.
+        Explained in Chapter 9, *Gated and selective layers*.
         """
         if not torch.is_tensor(x) or x.ndim != 2 or x.shape[-1] != self.d_model:
             raise ValueError(f"step takes one position of shape (batch, {self.d_model}), got {getattr(x, 'shape', type(x))}")
@@ -452,9 +452,9 @@ class GRUMixer(nn.Module):
 
     Its transitions h ↦ GRU(h, x_t) are non-linear and do not commute, so it can track
     any finite group's word problem with enough width: the positive control of
-    Chapter 9's state-tracking experiment.
+    Chapter 10's state-tracking experiment.
 
-    Explained in Chapter 9, *Characters and state tracking*.
+    Explained in Chapter 10, *Characters and state tracking*.
     """
 
     def __init__(self, d_model: int, dtype: torch.dtype | None = None) -> None:
@@ -465,7 +465,7 @@ class GRUMixer(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """(B, L, d) → (B, L, d), the GRU's hidden state at every position.
 
-        Explained in Chapter 9, *Characters and state tracking*.
+        Explained in Chapter 10, *Characters and state tracking*.
         """
         _check_input(x, self.d_model, "GRUMixer")
         with torch.autocast(device_type=x.device.type, enabled=False):  # the recurrence in float32, also under autocast

@@ -7,7 +7,7 @@ A sequence is a tensor whose position axis is ``dim`` (default 1, as in
 padding, which is *not* a group action on length-L sequences (it loses the last
 k entries) but is the symmetry that causal convolutions respect.
 
-Explained in Chapter 8, *Symmetries of sequence models*.
+Explained in Chapter 9, *Symmetries of sequence models*.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def _check_dim(x: Tensor, dim: int) -> int:
 def cyclic_shift(x: Tensor, k: int, dim: int = 1) -> Tensor:
     """The action of k ∈ Z_L: (k·x)_t = x_{t−k mod L} (moves every entry k places later, wrapping).
 
-    Explained in Chapter 8, *Symmetries of sequence models*.
+    Explained in Chapter 9, *Symmetries of sequence models*.
     """
     dim = _check_dim(x, dim)
     return torch.roll(x, shifts=int(k), dims=dim)
@@ -49,7 +49,7 @@ def permute_positions(x: Tensor, perm: Tensor | list[int], dim: int = 1) -> Tens
 
     ``perm`` lists σ(0), …, σ(L−1). Composition: σ·(τ·x) = (σ∘τ)·x.
 
-    Explained in Chapter 8, *Symmetries of sequence models*.
+    Explained in Chapter 9, *Symmetries of sequence models*.
     """
     dim = _check_dim(x, dim)
     perm = torch.as_tensor(perm, dtype=torch.long, device=x.device)
@@ -64,7 +64,7 @@ def permute_positions(x: Tensor, perm: Tensor | list[int], dim: int = 1) -> Tens
 def delay(x: Tensor, k: int, dim: int = 1) -> Tensor:
     """Delay by k ≥ 0 steps: (D_k x)_t = x_{t−k} for t ≥ k and 0 before; the last k entries fall off.
 
-    Explained in Chapter 8, *Symmetries of sequence models*.
+    Explained in Chapter 9, *Symmetries of sequence models*.
     """
     dim = _check_dim(x, dim)
     if isinstance(k, bool) or not isinstance(k, int) or k < 0:
@@ -81,7 +81,7 @@ def delay(x: Tensor, k: int, dim: int = 1) -> Tensor:
 def random_permutation(L: int, generator: torch.Generator | None = None) -> Tensor:
     """A uniformly random element of S_L as a tensor σ(0), …, σ(L−1).
 
-    Explained in Chapter 8, *Symmetries of sequence models*.
+    Explained in Chapter 9, *Symmetries of sequence models*.
     """
     if isinstance(L, bool) or not isinstance(L, int) or L <= 0:
         raise ValueError(f"L must be a positive integer, got {L!r}")
@@ -92,7 +92,7 @@ def random_permutation(L: int, generator: torch.Generator | None = None) -> Tens
 class CyclicShift:
     """k ∈ Z_L acting by :func:`cyclic_shift` on axis ``dim``; ``inverse`` and ``compose`` follow Z_L.
 
-    Explained in Chapter 8, *Symmetries of sequence models*.
+    Explained in Chapter 9, *Symmetries of sequence models*.
     """
 
     k: int
@@ -104,14 +104,14 @@ class CyclicShift:
     def inverse(self) -> "CyclicShift":
         """The shift by −k.
 
-        Explained in Chapter 8, *Symmetries of sequence models*.
+        Explained in Chapter 9, *Symmetries of sequence models*.
         """
         return CyclicShift(-self.k, self.dim)
 
     def compose(self, other: "CyclicShift") -> "CyclicShift":
         """``self ∘ other``: first ``other``, then ``self`` (the shift by the sum).
 
-        Explained in Chapter 8, *Symmetries of sequence models*.
+        Explained in Chapter 9, *Symmetries of sequence models*.
         """
         return CyclicShift(self.k + other.k, self.dim)
 
@@ -120,7 +120,7 @@ class CyclicShift:
 class PositionPermutation:
     """σ ∈ S_L acting by :func:`permute_positions` on axis ``dim``.
 
-    Explained in Chapter 8, *Symmetries of sequence models*.
+    Explained in Chapter 9, *Symmetries of sequence models*.
     """
 
     perm: tuple[int, ...]
@@ -138,7 +138,7 @@ class PositionPermutation:
     def inverse(self) -> "PositionPermutation":
         """σ⁻¹.
 
-        Explained in Chapter 8, *Symmetries of sequence models*.
+        Explained in Chapter 9, *Symmetries of sequence models*.
         """
         inv = [0] * len(self.perm)
         for t, s in enumerate(self.perm):
@@ -148,7 +148,7 @@ class PositionPermutation:
     def compose(self, other: "PositionPermutation") -> "PositionPermutation":
         """``self ∘ other``: first ``other``, then ``self``.
 
-        Explained in Chapter 8, *Symmetries of sequence models*.
+        Explained in Chapter 9, *Symmetries of sequence models*.
         """
         if len(other.perm) != len(self.perm):
             raise ValueError(f"cannot compose permutations of {len(self.perm)} and {len(other.perm)} positions")

@@ -21,7 +21,7 @@ counts, :func:`commutator_gap` measures ‖f∘g − g∘f‖/‖f∘g‖, :clas
 trained models, and the helpers at the end time models as the sequence grows. Training
 and testing on the tasks of :mod:`grouptools.nn.tasks` is :mod:`grouptools.nn.capstone`'s.
 
-Explained in Chapter 9, *A Transformer–S4 composition*.
+Explained in Chapter 10, *A Transformer–S4 composition*.
 """
 
 from __future__ import annotations
@@ -63,12 +63,12 @@ __all__ = [
     "crossover_length",
 ]
 
-_SEC = "Explained in Chapter 9, *{}*."
+_SEC = "Explained in Chapter 10, *{}*."
 
 MIXER_KINDS = ("attention", "s4", "s4d", "parallel", "h3", "selective", "gru")
 _LETTERS = {"A": "attention", "S": "s4", "D": "s4d", "P": "parallel", "H": "h3", "M": "selective", "G": "gru"}
 
-#: The architectures compared in Chapter 9: name → how its layer pattern is spelled for n layers.
+#: The architectures compared in Chapter 10: name → how its layer pattern is spelled for n layers.
 ARCHITECTURES: dict[str, Callable[[int], str]] = {
     "transformer": lambda n: "A" * n,
     "s4": lambda n: "S" * n,
@@ -117,7 +117,7 @@ def make_mixer(
     or ``"gru"`` (:class:`~grouptools.nn.GRUMixer`). ``d_state`` is the state size of
     the SSM kinds.
 
-    Explained in Chapter 9, *The models*.
+    Explained in Chapter 10, *The models*.
     """
     if kind not in MIXER_KINDS:
         raise ValueError(f"mixer kind must be one of {MIXER_KINDS}, not {kind!r}")
@@ -141,7 +141,7 @@ def make_mixer(
 class Residual(nn.Module):
     """The pre-norm residual map x ↦ x + f(LayerNorm(x)) (no norm when ``norm=False``).
 
-    Explained in Chapter 9, *The composition operator, made precise*.
+    Explained in Chapter 10, *The composition operator, made precise*.
     """
 
     def __init__(self, f: nn.Module, d_model: int, norm: bool = True, dtype: torch.dtype | None = None) -> None:
@@ -152,7 +152,7 @@ class Residual(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """x ↦ x + f(LN(x)), shape preserved.
 
-        Explained in Chapter 9, *The composition operator, made precise*.
+        Explained in Chapter 10, *The composition operator, made precise*.
         """
         return x + self.f(self.norm(x))
 
@@ -160,7 +160,7 @@ class Residual(nn.Module):
 class Parallel(nn.Module):
     """Parallel branches x ↦ f₁(x) + f₂(x) + … + f_k(x); with no branch, the zero map.
 
-    Explained in Chapter 9, *The composition operator, made precise*.
+    Explained in Chapter 10, *The composition operator, made precise*.
     """
 
     def __init__(self, *branches: nn.Module) -> None:
@@ -172,7 +172,7 @@ class Parallel(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """The sum of the branches' outputs (zeros when there is no branch).
 
-        Explained in Chapter 9, *The composition operator, made precise*.
+        Explained in Chapter 10, *The composition operator, made precise*.
         """
         if not len(self.branches):
             return torch.zeros_like(x)
@@ -185,13 +185,13 @@ class Parallel(nn.Module):
 class ZeroMap(nn.Module):
     """x ↦ 0, the identity element of :func:`parallel`.
 
-    Explained in Chapter 9, *The composition operator, made precise*.
+    Explained in Chapter 10, *The composition operator, made precise*.
     """
 
     def forward(self, x: Tensor) -> Tensor:
         """A tensor of zeros shaped like x.
 
-        Explained in Chapter 9, *The composition operator, made precise*.
+        Explained in Chapter 10, *The composition operator, made precise*.
         """
         return torch.zeros_like(x)
 
@@ -206,7 +206,7 @@ class MixerBlock(nn.Module):
     ``forward(x) = (Residual(MLP) ∘ Residual(mixer))(x)``; ``kind`` is one of
     :data:`MIXER_KINDS`; ``mlp_hidden`` is the MLP's hidden width (default 4·d).
 
-    Explained in Chapter 9, *The models*.
+    Explained in Chapter 10, *The models*.
     """
 
     def __init__(self, kind: str, d_model: int, *, mlp_hidden: int | None = None, dtype: torch.dtype | None = None, **mixer_kw: Any) -> None:
@@ -220,7 +220,7 @@ class MixerBlock(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """(B, L, d) → (B, L, d): the mixer residual, then the MLP residual.
 
-        Explained in Chapter 9, *The models*.
+        Explained in Chapter 10, *The models*.
         """
         return self.mlp(self.mixer(x))
 
@@ -231,7 +231,7 @@ class SSMConvolution(nn.Module):
     No output mixing and no nonlinearity, so two of these are depthwise causal
     convolutions and **commute** (convolution is commutative).
 
-    Explained in Chapter 9, *Do attention and S4 commute?*.
+    Explained in Chapter 10, *Do attention and S4 commute?*.
     """
 
     def __init__(self, layer: nn.Module) -> None:
@@ -243,7 +243,7 @@ class SSMConvolution(nn.Module):
     def forward(self, u: Tensor) -> Tensor:
         """(B, L, H) → (B, L, H): the layer's ``conv`` (K * u + D u), nothing else.
 
-        Explained in Chapter 9, *Do attention and S4 commute?*.
+        Explained in Chapter 10, *Do attention and S4 commute?*.
         """
         return self.layer.conv(u)
 
@@ -257,7 +257,7 @@ def stack(*blocks: nn.Module) -> Composition:
     It is ``grouptools.models.compose(c, b, a)`` (function order, rightmost first), so it
     inherits associativity and the identity ``stack() = nn.Identity``-like empty composite.
 
-    Explained in Chapter 9, *The composition operator, made precise*.
+    Explained in Chapter 10, *The composition operator, made precise*.
     """
     return compose(*reversed(blocks))
 
@@ -267,7 +267,7 @@ def interleave(first: Sequence[nn.Module], second: Sequence[nn.Module]) -> Compo
 
     Defined only when both have the same depth (``ValueError`` otherwise).
 
-    Explained in Chapter 9, *The composition operator, made precise*.
+    Explained in Chapter 10, *The composition operator, made precise*.
     """
     first, second = list(first), list(second)
     if len(first) != len(second):
@@ -280,7 +280,7 @@ def interleave(first: Sequence[nn.Module], second: Sequence[nn.Module]) -> Compo
 def parallel(*branches: nn.Module) -> Parallel:
     """The parallel-branch operator f ⊕ g : x ↦ f(x) + g(x) (flattening nested sums).
 
-    Explained in Chapter 9, *The composition operator, made precise*.
+    Explained in Chapter 10, *The composition operator, made precise*.
     """
     flat: list[nn.Module] = []
     for i, b in enumerate(branches):
@@ -295,7 +295,7 @@ def parallel(*branches: nn.Module) -> Parallel:
 def architecture_pattern(name: str, n_layers: int) -> str:
     """The layer pattern of a named architecture (:data:`ARCHITECTURES`), e.g. ``("hybrid", 4) → "ASAS"``.
 
-    Explained in Chapter 9, *The models*.
+    Explained in Chapter 10, *The models*.
     """
     if name not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {name!r}; choose from {sorted(ARCHITECTURES)}")
@@ -311,7 +311,7 @@ class SequenceModel(nn.Module):
     blocks as one :class:`grouptools.models.Composition`. Every block is causal, so the
     logits at position i depend only on tokens 0..i.
 
-    Explained in Chapter 9, *The models*.
+    Explained in Chapter 10, *The models*.
     """
 
     def __init__(
@@ -361,14 +361,14 @@ class SequenceModel(nn.Module):
     def backbone(self) -> Composition:
         """The blocks as one composite map of the residual stream, ``stack(block_1, …, block_n)``.
 
-        Explained in Chapter 9, *The composition operator, made precise*.
+        Explained in Chapter 10, *The composition operator, made precise*.
         """
         return stack(*self.blocks)
 
     def forward(self, tokens: Tensor) -> Tensor:
         """Token ids (B, L) → logits (B, L, n_classes); checks the ids and the length against ``l_max``.
 
-        Explained in Chapter 9, *The models*.
+        Explained in Chapter 10, *The models*.
         """
         if not torch.is_tensor(tokens) or tokens.dtype not in (torch.int64, torch.int32):
             raise TypeError("input must be an integer tensor of token ids, shape (batch, length)")
@@ -401,7 +401,7 @@ def build_model(
     ``kw`` goes to :class:`SequenceModel` (``n_heads``, ``d_state``, ``l_max``,
     ``positional``, ``mlp_hidden``, ``dtype``).
 
-    Explained in Chapter 9, *The models*.
+    Explained in Chapter 10, *The models*.
     """
     pattern = architecture_pattern(architecture, n_layers) if architecture in ARCHITECTURES else architecture
     if architecture not in ARCHITECTURES and (not isinstance(architecture, str) or set(architecture) - set(_LETTERS) or not architecture):
@@ -412,7 +412,7 @@ def build_model(
 def count_parameters(model: nn.Module) -> int:
     """The number of trainable scalars in ``model``.
 
-    Explained in Chapter 9, *The models*.
+    Explained in Chapter 10, *The models*.
     """
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
@@ -462,7 +462,7 @@ def matched_models(
     ``mlp_hidden``, ``pattern``, ``params`` and ``ratio`` (params / reference params).
     Each model is built after ``torch.manual_seed(seed)``.
 
-    Explained in Chapter 9, *The models*.
+    Explained in Chapter 10, *The models*.
     """
     names = list(architectures)
     if not names:
@@ -507,7 +507,7 @@ def matched_models(
 def commutator_gap(f: nn.Module, g: nn.Module, x: Tensor) -> float:
     """‖f(g(x)) − g(f(x))‖ / ‖f(g(x))‖ (Frobenius norms over the whole batch): 0 iff f∘g = g∘f on x.
 
-    Explained in Chapter 9, *Do attention and S4 commute?*.
+    Explained in Chapter 10, *Do attention and S4 commute?*.
     """
     _check_module(f, "f")
     _check_module(g, "g")
@@ -534,7 +534,7 @@ class Ensemble(nn.Module):
     average), so :func:`~grouptools.nn.tasks.task_loss` and the accuracy functions apply
     unchanged. Its cost is the sum of its members' costs.
 
-    Explained in Chapter 9, *Is the hybrid at least as good?*.
+    Explained in Chapter 10, *Is the hybrid at least as good?*.
     """
 
     def __init__(self, *members: nn.Module) -> None:
@@ -549,7 +549,7 @@ class Ensemble(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """(B, L) tokens → (B, L, n_classes) log of the averaged probabilities.
 
-        Explained in Chapter 9, *Is the hybrid at least as good?*.
+        Explained in Chapter 10, *Is the hybrid at least as good?*.
         """
         logp = torch.stack([torch.log_softmax(m(x), dim=-1) for m in self.members])
         return torch.logsumexp(logp, dim=0) - math.log(len(self.members))
@@ -563,7 +563,7 @@ def throughput(
 ) -> dict[str, float]:
     """Tokens per second of ``model`` on random tokens: forward (no autograd) and forward+backward.
 
-    Explained in Chapter 9, *Throughput and scaling with length*.
+    Explained in Chapter 10, *Throughput and scaling with length*.
     """
     dev = torch.device(device) if device is not None else next(model.parameters()).device
     V = vocab_size or getattr(model, "vocab_size", None)
@@ -589,7 +589,7 @@ def throughput(
 def ssm_kernel_and_conv_time(layer: nn.Module, *, batch_size: int, length: int, device: Any = None, repeats: int = 3) -> dict[str, float]:
     """Milliseconds to generate an S4/S4D layer's length-L kernel, and to apply it by FFT convolution.
 
-    Explained in Chapter 9, *Throughput and scaling with length*.
+    Explained in Chapter 10, *Throughput and scaling with length*.
     """
     if not isinstance(layer, _SSMLayer):
         raise TypeError(f"layer must be an S4Layer or S4DLayer, not {type(layer).__name__}")
@@ -620,7 +620,7 @@ def scaling_sweep(
     first S4 (or S4D) layer of a model, ``kernel_ms`` and ``conv_ms`` from
     :func:`ssm_kernel_and_conv_time`.
 
-    Explained in Chapter 9, *Throughput and scaling with length*.
+    Explained in Chapter 10, *Throughput and scaling with length*.
     """
     dev = torch.device(device) if device is not None else torch.device("cpu")
     rows = []
@@ -643,7 +643,7 @@ def crossover_length(rows: Sequence[dict], fast: str = "s4", slow: str = "transf
 
     "From which on": ``fast`` must stay quicker at every longer swept length too.
 
-    Explained in Chapter 9, *Throughput and scaling with length*.
+    Explained in Chapter 10, *Throughput and scaling with length*.
     """
     t = {(r["model"], r["L"]): r[key] for r in rows}
     lengths = sorted({r["L"] for r in rows if (fast, r["L"]) in t and (slow, r["L"]) in t})

@@ -31,7 +31,7 @@ Token layouts (``P`` = number of key–value pairs, ``L`` = length, ``·`` = ign
   Negative Eigenvalues* (``grazzi2024unlocking``): bits in, running parity out — the word
   problem of Z_2; train on lengths ≤ 40, test up to 256.
 
-Explained in Chapter 9, *The benchmarks*.
+Explained in Chapter 10, *The benchmarks*.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ class Batch:
     inputs up to and including position ``i`` for the causal tasks), or
     :data:`IGNORE_INDEX` where nothing is scored. ``inputs, targets = batch`` unpacks it.
 
-    Explained in Chapter 9, *The benchmarks*.
+    Explained in Chapter 10, *The benchmarks*.
     """
 
     inputs: Tensor
@@ -101,7 +101,7 @@ class Batch:
     def to(self, device: Any, non_blocking: bool = False) -> "Batch":
         """The same batch on ``device``.
 
-        Explained in Chapter 9, *The benchmarks*.
+        Explained in Chapter 10, *The benchmarks*.
         """
         return Batch(self.inputs.to(device, non_blocking=non_blocking), self.targets.to(device, non_blocking=non_blocking))
 
@@ -109,7 +109,7 @@ class Batch:
     def mask(self) -> Tensor:
         """Boolean ``[B, L]``: the scored positions (``targets != IGNORE_INDEX``).
 
-        Explained in Chapter 9, *The benchmarks*.
+        Explained in Chapter 10, *The benchmarks*.
         """
         return self.targets != IGNORE_INDEX
 
@@ -195,7 +195,7 @@ class SequenceTask(abc.ABC):
     for another length (validated by each task). Subclasses implement
     :meth:`check_length` and :meth:`_generate` (which works on the CPU).
 
-    Explained in Chapter 9, *The benchmarks*.
+    Explained in Chapter 10, *The benchmarks*.
     """
 
     name: str
@@ -215,7 +215,7 @@ class SequenceTask(abc.ABC):
         Everything is drawn from ``generator`` (a CPU generator) on the CPU and then moved
         to ``device``: the same generator state gives the same batch on every device.
 
-        Explained in Chapter 9, *The benchmarks*.
+        Explained in Chapter 10, *The benchmarks*.
         """
         batch_size = _positive_int(batch_size, "batch_size")
         generator = _check_generator(generator)
@@ -228,7 +228,7 @@ class SequenceTask(abc.ABC):
     def check_length(self, length: Any) -> int:
         """``length`` if this task can make sequences of that length; else a ValueError saying why.
 
-        Explained in Chapter 9, *The benchmarks*.
+        Explained in Chapter 10, *The benchmarks*.
         """
 
     @abc.abstractmethod
@@ -240,14 +240,14 @@ class SequenceTask(abc.ABC):
     def chance(self) -> float:
         """Accuracy of uniform guessing among the possible answers (the floor of a table).
 
-        Explained in Chapter 9, *The benchmarks*.
+        Explained in Chapter 10, *The benchmarks*.
         """
 
     @abc.abstractmethod
     def describe(self) -> str:
         """One line for tables: the task and its sizes.
 
-        Explained in Chapter 9, *The benchmarks*.
+        Explained in Chapter 10, *The benchmarks*.
         """
 
     def __repr__(self) -> str:
@@ -280,7 +280,7 @@ class AssociativeRecall(SequenceTask):
     keys (14 keys, 5 values, chance 1/5) and to half the non-marker tokens otherwise
     (safari's split: 9 keys, 10 values with ``vocab_size=20``).
 
-    Explained in Chapter 9, *The benchmarks*.
+    Explained in Chapter 10, *The benchmarks*.
     """
 
     name = "assoc_recall"
@@ -314,7 +314,7 @@ class AssociativeRecall(SequenceTask):
     def n_pairs(self, length: int | None = None) -> int:
         """P, the number of key–value pairs in a sequence of the given length (``(L − 2) / 2``).
 
-        Explained in Chapter 9, *The benchmarks*.
+        Explained in Chapter 10, *The benchmarks*.
         """
         return (self.check_length(self.seq_len if length is None else length) - 2) // 2
 
@@ -392,7 +392,7 @@ class MultiQueryAssociativeRecall(SequenceTask):
     stretch setting is ``seq_len=256, n_pairs=16``. Targets are token ids
     (``n_classes = vocab_size``).
 
-    Explained in Chapter 9, *The benchmarks*.
+    Explained in Chapter 10, *The benchmarks*.
     """
 
     name = "mqar"
@@ -435,7 +435,7 @@ class MultiQueryAssociativeRecall(SequenceTask):
     def query_weights(self, length: int | None = None) -> Tensor:
         """The probabilities of the gaps ``0, 1, …`` between the block and a query (before removal).
 
-        Explained in Chapter 9, *The benchmarks*.
+        Explained in Chapter 10, *The benchmarks*.
         """
         length = self.check_length(self.seq_len if length is None else length)
         space = (length - 2 * self.n_pairs) // 2
@@ -492,7 +492,7 @@ class GroupWordProblem(SequenceTask):
     as A_5 this is NC¹-complete, out of reach of fixed-depth transformers and SSMs, while
     solvable groups (Z_60, S_3, …) are easier; :attr:`is_solvable` says which case G is.
 
-    Explained in Chapter 9, *The benchmarks*.
+    Explained in Chapter 10, *The benchmarks*.
     """
 
     name = "word_problem"
@@ -513,7 +513,7 @@ class GroupWordProblem(SequenceTask):
     def is_solvable(self) -> bool:
         """Whether G is solvable (its derived series reaches {e}); computed once.
 
-        Explained in Chapter 9, *The benchmarks*.
+        Explained in Chapter 10, *The benchmarks*.
         """
         if self._solvable is None:
             self._solvable = is_solvable(self.group)
@@ -529,7 +529,7 @@ class GroupWordProblem(SequenceTask):
         (``state ← table[state, g_i]``); on the CPU it runs in numpy, whose small-array
         indexing costs less than torch's.
 
-        Explained in Chapter 9, *The benchmarks*.
+        Explained in Chapter 10, *The benchmarks*.
         """
         if not torch.is_tensor(inputs) or inputs.ndim != 2:
             raise ValueError("inputs must be a [B, L] tensor of element labels")
@@ -570,7 +570,7 @@ class Parity(SequenceTask):
     the length-generalisation protocol of Grazzi et al. ``scored="last"`` scores only the
     parity of the whole string.
 
-    Explained in Chapter 9, *The benchmarks*.
+    Explained in Chapter 10, *The benchmarks*.
     """
 
     name = "parity"
@@ -618,7 +618,7 @@ def make_task(name: str, **kwargs: Any) -> SequenceTask:
     Keyword arguments go to the task's constructor, e.g.
     ``make_task("word_problem", group=gt.alternating(5), seq_len=64)``.
 
-    Explained in Chapter 9, *The benchmarks*.
+    Explained in Chapter 10, *The benchmarks*.
     """
     if name not in TASKS:
         raise ValueError(f"unknown task {name!r}; the tasks are {', '.join(repr(k) for k in TASKS)}")
@@ -661,7 +661,7 @@ def argmax_credit(logits: Tensor, targets: Tensor) -> Tensor:
     score anything from 0 to 1 depending on the machine, while its credit is exactly
     1/n_classes. Targets outside [0, n_classes) (such as ``IGNORE_INDEX``) get 0.
 
-    Explained in Chapter 7, *Ablations*.
+    Explained in Chapter 8, *Ablations*.
     """
     if logits.shape[:-1] != targets.shape:
         raise ValueError(
@@ -690,7 +690,7 @@ def accuracy(logits: Tensor, targets: Tensor) -> float:
 
     Exact ties count as a fraction (:func:`argmax_credit`).
 
-    Explained in Chapter 9, *The benchmarks*.
+    Explained in Chapter 10, *The benchmarks*.
     """
     credit, mask = _correct_and_mask(logits, targets)
     n = int(mask.sum())
@@ -700,7 +700,7 @@ def accuracy(logits: Tensor, targets: Tensor) -> float:
 def per_position_accuracy(logits: Tensor, targets: Tensor) -> Tensor:
     """Accuracy at each position ``[L]`` (float, on CPU), nan where no sequence is scored there.
 
-    Explained in Chapter 9, *The benchmarks*.
+    Explained in Chapter 10, *The benchmarks*.
     """
     credit, mask = _correct_and_mask(logits, targets)
     num = credit.sum(dim=0).double().cpu()
@@ -716,7 +716,7 @@ def sequence_accuracy(logits: Tensor, targets: Tensor) -> float:
     With exact ties a sequence counts with the product of its positions' credits (ties
     broken independently at random). nan if no sequence has a scored position.
 
-    Explained in Chapter 9, *The benchmarks*.
+    Explained in Chapter 10, *The benchmarks*.
     """
     credit, mask = _correct_and_mask(logits, targets)
     ok = torch.where(mask, credit, torch.ones_like(credit)).prod(dim=1)
@@ -728,7 +728,7 @@ def sequence_accuracy(logits: Tensor, targets: Tensor) -> float:
 def task_loss(logits: Tensor, targets: Tensor) -> Tensor:
     """Mean cross-entropy over the scored positions (``ignore_index=IGNORE_INDEX``).
 
-    Explained in Chapter 9, *The benchmarks*.
+    Explained in Chapter 10, *The benchmarks*.
     """
     _check_logits(logits, targets)
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=IGNORE_INDEX)

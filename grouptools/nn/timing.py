@@ -3,7 +3,7 @@
 Shared by ``benchmarks/bench_sequence_layers.py``, ``benchmarks/bench_capstone.py`` and
 the capstone chapter.
 
-Explained in Chapter 9, *Throughput and scaling with length*.
+Explained in Chapter 10, *Throughput and scaling with length*.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ __all__ = ["sync", "timings", "timeit"]
 def sync(device: Any) -> None:
     """Wait for all queued CUDA work on ``device`` (no-op on the CPU).
 
-    Explained in Chapter 9, *Throughput and scaling with length*.
+    Explained in Chapter 10, *Throughput and scaling with length*.
     """
     device = torch.device(device)
     if device.type == "cuda":
@@ -32,7 +32,7 @@ def timings(fn: Callable[[], Any], device: Any, repeats: int, warmup: int = 1, b
 
     Stops early once ``budget_s`` seconds are spent and at least two calls are timed.
 
-    Explained in Chapter 9, *Throughput and scaling with length*.
+    Explained in Chapter 10, *Throughput and scaling with length*.
     """
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
         raise ValueError(f"repeats must be a positive integer, got {repeats!r}")
@@ -54,6 +54,6 @@ def timings(fn: Callable[[], Any], device: Any, repeats: int, warmup: int = 1, b
 def timeit(fn: Callable[[], Any], device: Any, repeats: int, warmup: int = 1, budget_s: float = 20.0) -> float:
     """Median wall time of ``fn()`` in seconds (see :func:`timings`).
 
-    Explained in Chapter 9, *Throughput and scaling with length*.
+    Explained in Chapter 10, *Throughput and scaling with length*.
     """
     return statistics.median(timings(fn, device, repeats, warmup, budget_s))

@@ -6,7 +6,7 @@ chapter that trains a model reads the same way. It does not seed anything: calle
 seed with :func:`grouptools.seed_everything` or pass generators to their batch
 functions.
 
-Explained in Chapter 9, *The capstone experiment*.
+Explained in Chapter 10, *The capstone experiment*.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class TrainHistory:
     ``eval_steps``/``evals``: the dictionaries returned by ``evaluate`` and when;
     ``seconds``: wall-clock time of the run; ``examples_seen``: the sum of batch sizes.
 
-    Explained in Chapter 9, *The capstone experiment*.
+    Explained in Chapter 10, *The capstone experiment*.
     """
 
     steps: list[int] = field(default_factory=list)
@@ -47,7 +47,7 @@ class TrainHistory:
 
         Raises ``KeyError`` naming the available metrics when ``name`` is unknown.
 
-        Explained in Chapter 9, *The capstone experiment*.
+        Explained in Chapter 10, *The capstone experiment*.
         """
         available = sorted({k for e in self.evals for k in e})
         if name not in available:
@@ -57,7 +57,7 @@ class TrainHistory:
     def to_dict(self) -> dict:
         """A JSON-serialisable dictionary of the whole history (plain floats and ints).
 
-        Explained in Chapter 9, *The capstone experiment*.
+        Explained in Chapter 10, *The capstone experiment*.
         """
         d = asdict(self)
         d["steps"] = [int(s) for s in self.steps]
@@ -155,7 +155,7 @@ def init_distributed(backend: str | None = None) -> tuple[int, int]:
     The backend defaults to NCCL when CUDA is present, else gloo. On CUDA each process
     takes the device LOCAL_RANK.
 
-    Explained in Chapter 9, *The capstone experiment*.
+    Explained in Chapter 10, *The capstone experiment*.
     """
     import os
 
@@ -248,7 +248,7 @@ def train(
     ``checkpoint_every``, for ``checkpoint_every`` without a ``checkpoint`` path, and for a
     non-finite loss (naming the step).
 
-    Explained in Chapter 9, *The capstone experiment*.
+    Explained in Chapter 10, *The capstone experiment*.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
