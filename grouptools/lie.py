@@ -132,8 +132,11 @@ def check_group_element(M, group: str, *, tol: float = 1e-9) -> Tensor:
         s = torch.linalg.svdvals(M)
         if float(s.min()) <= tol * max(float(s.max()), 1.0):
             raise ValueError(f"not invertible: smallest singular value {float(s.min()):.1e} (tol {tol:.0e})")
-        if group == "SL" and abs(complex(torch.linalg.det(M)) - 1) > tol:
-            raise ValueError(f"determinant {complex(torch.linalg.det(M)).real:.6g} ≠ 1: in GL({n}) but not SL({n})")
+        if group == "SL":
+            bad = _first_bad_det(M, tol)
+            if bad is not None:
+                det, where = bad
+                raise ValueError(f"determinant {det.real:.6g} ≠ 1{where}: in GL({n}) but not SL({n})")
         return M
     if group == "SE":
         if M.is_complex():
@@ -154,12 +157,23 @@ def check_group_element(M, group: str, *, tol: float = 1e-9) -> Tensor:
         sym = "MᵀM" if word == "orthogonal" else "M*M"
         raise ValueError(f"not {word}: max |{sym} − I| = {err:.1e} > tol {tol:.0e}")
     if group in ("SO", "SU"):
-        det = complex(torch.linalg.det(M))
-        if abs(det - 1) > max(tol, 1e-12) * n:
+        bad = _first_bad_det(M, max(tol, 1e-12) * n)
+        if bad is not None:
+            det, where = bad
             if group == "SO":
-                raise ValueError(f"orthogonal with det {det.real:+.0f}: a reflection, in O({n}) but not SO({n})")
-            raise ValueError(f"unitary with det {det.real:.3g}{det.imag:+.3g}i ≠ 1: in U({n}) but not SU({n})")
+                raise ValueError(f"orthogonal with det {det.real:+.0f}{where}: a reflection, in O({n}) but not SO({n})")
+            raise ValueError(f"unitary with det {det.real:.3g}{det.imag:+.3g}i ≠ 1{where}: in U({n}) but not SU({n})")
     return M
+
+
+def _first_bad_det(M: Tensor, tol: float) -> tuple[complex, str] | None:
+    """The first determinant of a (batch of) matrices farther than ``tol`` from 1, and where it is."""
+    det = torch.linalg.det(M).reshape(-1)
+    bad = torch.nonzero((det - 1).abs() > tol)
+    if not len(bad):
+        return None
+    i = int(bad[0, 0])
+    return complex(det[i]), (f" (matrix {i} of the batch)" if M.ndim > 2 else "")
 
 
 # --------------------------------------------------------------------------- exp, log, bracket

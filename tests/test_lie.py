@@ -332,3 +332,15 @@ def test_logm_survives_subnormal_entries():
     """Found by hypothesis: LAPACK's eigenvalue routine failed to converge on entries like 1e-277."""
     A = torch.tensor([[0.0, 1.5, 1.5], [8.7297e-67, 0.0, 0.0], [2.1583e-277, 4.7196e-284, 0.0]], dtype=F64)
     assert torch.allclose(lie.expm(lie.logm(lie.expm(A))), lie.expm(A), atol=1e-10)
+
+
+def test_membership_and_wigner_d_work_on_batches():
+    R = lie.random_rotation(3, 4, generator=torch.Generator().manual_seed(0))
+    assert lie.check_group_element(R, "SO").shape == (4, 3, 3)
+    D = lie.wigner_D(2, R)
+    assert D.shape == (4, 5, 5) and torch.allclose(D[2], lie.wigner_D(2, R[2]))
+    R[2] = -R[2]
+    with pytest.raises(ValueError, match="det -1 \\(matrix 2 of the batch\\)"):
+        lie.check_group_element(R, "SO")
+    with pytest.raises(ValueError, match="matrix 2 of the batch"):
+        lie.check_group_element(R, "SL")
