@@ -328,11 +328,12 @@ def train_model(name: str, seed: int, *, steps: int = CONFIG["steps"], batch_siz
     return model.eval()
 
 
-def _test_sets(degrees: Sequence[float], n: int, *, noise: float = CONFIG["noise"], seed: int = 5) -> list[tuple[Tensor, Tensor]]:
+def _test_sets(degrees: Sequence[float], n: int, *, noise: float = CONFIG["noise"], shift: float = 2.0,
+               seed: int = 5) -> list[tuple[Tensor, Tensor]]:
     """The same ``n`` shapes (same labels, shifts, brightness and noise) drawn at every angle of ``degrees``."""
     out = []
     for d in degrees:
-        x, y, _ = render_shapes(n, torch.Generator().manual_seed(seed), angles=math.radians(d), noise=noise)
+        x, y, _ = render_shapes(n, torch.Generator().manual_seed(seed), angles=math.radians(d), noise=noise, shift=shift)
         out.append((x, y))
     return out
 
@@ -348,14 +349,15 @@ def accuracy_by_angle(model: Callable[[Tensor], Tensor], degrees: Sequence[float
 
 @torch.no_grad()
 def invariance_error(model: Callable[[Tensor], Tensor], degrees: Sequence[float], n: int = 100) -> list[float]:
-    """For each angle θ, the mean of |f(x_θ) − f(x)| / |f(x)| over ``n`` noise-free shapes x and their turned drawings x_θ.
+    """For each angle θ, the mean of |f(x_θ) − f(x)| / |f(x)| over ``n`` noise-free, centred shapes x and their turned drawings x_θ.
 
-    x_θ is drawn turned (:func:`render_shapes`), not interpolated, so the error is the
-    model's, up to the pixel sampling of the drawing.
+    x_θ is drawn turned about the image centre (:func:`render_shapes`), not interpolated, so
+    the error is the model's, up to the pixel sampling of the drawing; at multiples of 90°
+    x_θ is exactly ``torch.rot90`` of x.
 
     Explained in Chapter 7, *Steerable filters*.
     """
-    sets = _test_sets([0.0, *degrees], n, noise=0.0)
+    sets = _test_sets([0.0, *degrees], n, noise=0.0, shift=0.0)
     base = model(sets[0][0])
     return [float(((model(x) - base).norm(dim=-1) / base.norm(dim=-1)).mean()) for x, _ in sets[1:]]
 
