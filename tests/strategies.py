@@ -1,12 +1,14 @@
 """Hypothesis strategies shared by the property tests: named groups, direct products
-and relabelled copies (whose identity is usually not label 0)."""
+and relabelled copies (whose identity is usually not label 0); unit quaternions and rotations."""
 
 from __future__ import annotations
 
 import numpy as np
+import torch
 from hypothesis import strategies as st
 
 import grouptools as gt
+from grouptools import lie
 
 
 def named_groups(
@@ -35,3 +37,17 @@ def relabelled(draw: st.DrawFn, groups: st.SearchStrategy) -> gt.FiniteGroup:
     G = draw(groups)
     seed = draw(st.integers(0, 2**32 - 1))
     return G.relabelled(np.random.default_rng(seed).permutation(G.order))
+
+
+@st.composite
+def quaternions(draw: st.DrawFn):
+    """A unit quaternion (float64 tensor of 4), from coordinates in [−1, 1] pushed away from 0."""
+    finite = st.floats(-1.0, 1.0, allow_nan=False, allow_infinity=False)
+    q = torch.tensor(draw(st.tuples(finite, finite, finite, finite)), dtype=torch.float64)
+    if float(q.norm()) < 0.1:
+        q = q + torch.tensor([1.0, 0.0, 0.0, 0.0], dtype=torch.float64)
+    return q / q.norm()
+
+
+#: 3×3 rotation matrices (float64), as the images of :func:`quaternions`.
+rotations = quaternions().map(lie.quaternion_to_matrix)

@@ -14,19 +14,12 @@ from hypothesis import strategies as st
 
 from grouptools import lie
 
+from strategies import quaternions, rotations
+
 F64 = torch.float64
 finite = st.floats(-1.0, 1.0, allow_nan=False, allow_infinity=False)
 
 
-@st.composite
-def quaternions(draw):
-    q = torch.tensor(draw(st.tuples(finite, finite, finite, finite)), dtype=F64)
-    if float(q.norm()) < 0.1:
-        q = q + torch.tensor([1.0, 0.0, 0.0, 0.0], dtype=F64)
-    return q / q.norm()
-
-
-rotations = quaternions().map(lie.quaternion_to_matrix)
 
 
 @st.composite

@@ -6,9 +6,13 @@ import math
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grouptools import lie
 from grouptools.nn import point_clouds as pc
+
+from strategies import rotations
 
 
 def _batch(n=64, seed=0, rotate=True):
@@ -58,6 +62,17 @@ def test_the_invariant_networks_are_invariant_by_construction():
     assert pc.invariance_error(mlp, x, torch.Generator().manual_seed(3)) > 0.01
     with pytest.raises(ValueError, match="unknown model"):
         pc.make_model("transformer")
+
+
+@settings(max_examples=30, deadline=None)
+@given(R=rotations, order=st.permutations(range(4)), seed=st.integers(0, 2**16))
+def test_the_so3_network_is_invariant_to_any_rotation_and_order_of_the_points(R, order, seed):
+    torch.manual_seed(seed)
+    model = pc.make_model("invariant_so3").eval()
+    x, _ = _batch(16, seed=seed)
+    moved = (x @ R.T.to(torch.float32))[:, list(order)]
+    with torch.no_grad():
+        assert torch.allclose(model(moved), model(x), atol=1e-4, rtol=1e-4)
 
 
 def test_the_distance_template_rule_cannot_split_the_mirror_pair():
