@@ -319,3 +319,38 @@ def test_train_classifier_needs_one_label_per_image() -> None:
     x, y = shape_images(10, 12, seed=0)
     with pytest.raises(ValueError, match="10 examples but y has 9 labels"):
         train_classifier(PlainCNN(1, 4, 4), x, y[:9], steps=1, batch_size=2)
+
+
+def test_train_classifier_augments_each_example_by_a_random_group_element():
+    x, y = shape_images(64, 12, seed=0)
+    seen = []
+
+    class Recorder(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(4))
+
+        def forward(self, batch):
+            seen.append(batch.detach().clone())
+            return self.w.expand(batch.shape[0], 4)
+
+    train_classifier(Recorder(), x, y, steps=3, batch_size=8, seed=0, augment=rotation_action())
+    augmented_seen = list(seen)
+    seen.clear()
+    train_classifier(Recorder(), x, y, steps=3, batch_size=8, seed=0)
+    # every augmented example is a quarter turn of some training image, and not all are upright
+    turns = [[torch.equal(torch.rot90(im, k, (-2, -1)), a) for k in range(4) for im in x] for batch in augmented_seen for a in batch]
+    assert all(any(t) for t in turns)
+    upright = [any(torch.equal(a, im) for im in x) for batch in augmented_seen for a in batch]
+    assert 0 < sum(upright) < len(upright)
+    assert all(any(torch.equal(a, im) for im in x) for batch in seen for a in batch)  # without augment: as before
+
+
+def test_the_c4_experiment_records_every_model_size_and_seed():
+    from grouptools.nn.augmentation import C4_MODELS, run_c4_experiment
+
+    res = run_c4_experiment([0, 1], [40], steps=5, n_test=50, log=lambda s: None)
+    assert len(res["runs"]) == 2 * len(C4_MODELS)
+    inv = [r for r in res["runs"] if r["model"] == "c4_invariant"]
+    assert all(r["invariance_error"] < 1e-9 and len(set(r["accuracy"])) == 1 for r in inv)
+    assert res["summary"]["plain_augmented@40"]["mean_accuracy"]["n"] == 2
