@@ -100,6 +100,25 @@ def test_nonassociative_triple_wrong_answers():
         triples = itertools.product(range(n), repeat=3)
         return [(a, b, c) for a, b, c in triples if table[table[a][b]][c] != table[a][table[b][c]]] or None
 
+    def _first(triples, table):
+        return next((t for t in triples if table[table[t[0]][t[1]]][t[2]] != table[t[0]][table[t[1]][t[2]]]), None)
+
+    def distinct_labels_only(table):  # permutations skip (0, 0, 1)
+        return _first(itertools.permutations(range(len(table)), 3), table)
+
+    def increasing_triples_only(table):  # a ≤ b ≤ c, as if the order did not matter
+        return _first(itertools.combinations_with_replacement(range(len(table)), 3), table)
+
+    def keeps_the_last(table):  # no early return: the loop overwrites its answer
+        n, found = len(table), None
+        for a, b, c in itertools.product(range(n), repeat=3):
+            if table[table[a][b]][c] != table[a][table[b][c]]:
+                found = (a, b, c)
+        return found
+
+    def column_row_convention(table):  # reads table[a][b] as b·a
+        return _first(itertools.product(range(len(table)), repeat=3), [list(col) for col in zip(*table)])
+
     name = "check_first_nonassociative_triple"
     assert_fails(
         name,
@@ -127,6 +146,12 @@ def test_nonassociative_triple_wrong_answers():
         "The first non-associative triple is (0, 0, 1)",
     )
     assert_fails(name, all_triples, "return a tuple (a, b, c) of three labels, or None")
+    assert_fails(name, distinct_labels_only, "you returned (0, 1, 2)", "(0, 0, 1) comes earlier", "may repeat a label")
+    assert_fails(
+        name, increasing_triples_only, "you returned (1, 1, 1)", "(1, 0, 0) comes earlier", "not only a ≤ b ≤ c"
+    )
+    assert_fails(name, keeps_the_last, "you returned (2, 2, 2)", "you returned the last non-associative triple")
+    assert_fails(name, column_row_convention, "you returned (1, 0, 0), but that triple is associative", "table[b][a]")
     assert_fails(name, lambda t: (0, 0, 0), "Z4 you returned (0, 0, 0), but the table is associative", "return None")
 
 
@@ -140,7 +165,34 @@ def test_find_identity_wrong_answers():
         n = len(table)
         return next((e for e in range(n) if [table[x][e] for x in range(n)] == list(range(n))), None)
 
+    def idempotent(table):  # e·e = e holds for the identity, but not only for it
+        return next((e for e in range(len(table)) if table[e][e] == e), None)
+
+    def row_and_column_are_permutations(table):  # true of every element of a group
+        n = len(table)
+        labels = list(range(n))
+        return next((e for e in range(n) if sorted(table[e]) == labels and sorted(r[e] for r in table) == labels), None)
+
+    def identity_at_zero(table):
+        n = len(table)
+        return 0 if list(table[0]) == list(range(n)) and [r[0] for r in table] == list(range(n)) else None
+
+    def false_when_none(table):
+        n = len(table)
+        return next((e for e in range(n) if list(table[e]) == list(range(n)) == [r[e] for r in table]), False)
+
+    def minus_one_when_none(table):
+        n = len(table)
+        return next((e for e in range(n) if list(table[e]) == list(range(n)) == [r[e] for r in table]), -1)
+
     name = "check_find_identity"
+    assert_fails(name, idempotent, "[[0, 1], [0, 1]] of a·b = b you returned 0", "it has no identity, return None")
+    assert_fails(
+        name, row_and_column_are_permutations, "relabelled Cayley table of D3 (6×6) you returned 0", "the identity is 2"
+    )
+    assert_fails(name, identity_at_zero, "relabelled Cayley table of D3 (6×6) you returned None", "2 is an identity")
+    assert_fails(name, false_when_none, "you returned False; return a label 0..1 or None")
+    assert_fails(name, minus_one_when_none, "you returned -1, but the labels are 0..1")
     assert_fails(
         name,
         row_only,
@@ -182,7 +234,23 @@ def test_inverses_wrong_answers():
         n = len(table)
         return {a: b for a in range(n) for b in range(n) if table[a][b] == e == table[b][a]}
 
+    def largest(table, e):  # several two-sided inverses in a non-associative table: the spec says the smallest
+        n = len(table)
+        inv = []
+        for a in range(n):
+            found = [b for b in range(n) if table[a][b] == e == table[b][a]]
+            if not found:
+                return None
+            inv.append(found[-1])
+        return inv
+
     name = "check_inverses"
+    assert_fails(
+        name,
+        largest,
+        "1 and 2 each have two inverses) with identity e = 0 you returned inv[1] = 2, which is an inverse of 1, "
+        "but so is 1 (1·1 = 0): when several labels work, return the smallest",
+    )
     assert_fails(
         name,
         right_inverse_only,
@@ -289,7 +357,13 @@ def test_units_mod_wrong_answers():
         pos = {u: i for i, u in enumerate(units)}
         return gt.FiniteGroup.from_table([[pos[u * v % n] for v in units] for u in units], [str(u) for u in units])
 
+    def odd_residues(n):  # right for n = 2, 4, 8, 16 only
+        units = list(range(1, n, 2))
+        pos = {u: i for i, u in enumerate(units)}
+        return gt.FiniteGroup.from_table([[pos[u * v % n] for v in units] for u in units], [str(u) for u in units])
+
     name = "check_units_mod"
+    assert_fails(name, odd_residues, "for n = 3 the element names are ['1'], expected ['1', '2']")
     assert_fails(name, table_and_names, "units_mod(2) returned tuple; return a FiniteGroup")
     assert_fails(name, values_not_labels, "your code raised NotAGroupError", "not closed")
     assert_fails(
@@ -309,7 +383,30 @@ def test_is_cyclic_wrong_answers():
     def prime_order(G):
         return G.order > 1 and all(G.order % p for p in range(2, G.order))
 
+    def abelian_of_square_free_order(G):  # true of every cyclic group of Z1, Z7, Z2×Z3, Z6, Z9^×, Z18^×
+        n = G.order
+        return G.is_abelian() and all(n % (p * p) for p in range(2, n + 1))
+
+    def identity_cannot_generate(G):
+        return any(G.element_order(g) == G.order for g in G.elements if g != G.identity)
+
+    def exponent_is_the_order(G):  # the lcm of the orders is |G| also in S3
+        return math.lcm(*G.element_orders().tolist()) == G.order
+
+    def one_library_generator(G):  # G.generators is some generating set, not a smallest one
+        return len(G.generators) <= 1
+
     name = "check_is_cyclic"
+    assert_fails(
+        name,
+        abelian_of_square_free_order,
+        "for Z4 you returned False, but the element '1' has order 4 = |G|",
+        "|G| = 4 is divisible by 2² = 4",
+        "a cyclic group can have any order",
+    )
+    assert_fails(name, identity_cannot_generate, "for Z1 you returned False, but the element '0' has order 1 = |G|")
+    assert_fails(name, exponent_is_the_order, "for D3 you returned True, but no element has order |G| = 6")
+    assert_fails(name, one_library_generator, "for Z2×Z3 you returned False, but the element '(1, 1)' has order 6")
     assert_fails(name, lambda G: G.is_abelian(), "for V4 you returned True, but no element has order |G| = 4", "'a': 2")
     assert_fails(name, label_one_generates, "for Z2×Z3 you returned False, but the element '(1, 1)' has order 6 = |G|")
     assert_fails(name, prime_order, "for Z1 you returned False, but the element '0' has order 1 = |G|")
@@ -337,7 +434,17 @@ def test_linear_collision_wrong_answers():
         _, _, Vh = torch.linalg.svd(layer.weight.detach().T)
         return torch.zeros(layer.in_features), Vh[-1]
 
+    def largest_singular_direction(layer):  # Vh[0] instead of Vh[-1]
+        _, _, Vh = torch.linalg.svd(layer.weight.detach())
+        return torch.zeros(layer.in_features), Vh[0]
+
+    def reduced_svd(layer):  # full_matrices=False drops the null space of a wide matrix
+        _, _, Vh = torch.linalg.svd(layer.weight.detach(), full_matrices=False)
+        return torch.zeros(layer.in_features), Vh[-1]
+
     name = "check_linear_collision"
+    assert_fails(name, largest_singular_direction, "for Linear(4 → 4) of rank 2 your inputs give different outputs")
+    assert_fails(name, reduced_svd, "for Linear(6 → 3) of rank 3 your inputs give different outputs")
     assert_fails(name, same_input, "for Linear(4 → 4) of rank 2", "(almost) the same input")
     assert_fails(name, tiny_step, "(almost) the same input")
     assert_fails(name, random_pair, "for Linear(4 → 4) of rank 2 your inputs give different outputs")
@@ -378,7 +485,40 @@ def test_relu_collision_wrong_answers(solutions):
         x = torch.linalg.solve(W, -1.0 - b)
         return x, x + 1e-7
 
+    def forgets_the_bias(model):  # solves W₁x = −1: right only while every bias is below 1
+        W = model[0].weight.detach()
+        ones = torch.ones(W.shape[0])
+        return torch.linalg.solve(W, -ones), torch.linalg.solve(W, -2 * ones)
+
+    def transposed_weight(model):  # solves W₁ᵀx = −1 − b₁
+        W, b = model[0].weight.detach(), model[0].bias.detach()
+        return torch.linalg.solve(W.T, -1.0 - b), torch.linalg.solve(W.T, -2.0 - b)
+
+    def very_negative_inputs(model):  # hopes that large negative inputs make every unit negative
+        d = model[0].in_features
+        return -100 * torch.ones(d), -200 * torch.ones(d)
+
+    def first_unit_only(model):  # makes one unit negative (pre-activations −1 and −2), not all
+        W, b = model[0].weight.detach(), model[0].bias.detach()
+        x = -(1 + b[0]) * W[0] / W[0].dot(W[0])
+        return x, x - W[0] / W[0].dot(W[0])
+
+    def opposite_signs(model):  # pre-activations +1 and −1: only the negative one is hidden by the ReLU
+        W, b = model[0].weight.detach(), model[0].bias.detach()
+        return torch.linalg.solve(W, 1.0 - b), torch.linalg.solve(W, -1.0 - b)
+
     name = "check_relu_collision"
+    assert_fails(
+        name,
+        forgets_the_bias,
+        "for the ReLU network 3 → 3 → 2 whose first layer has the bias (2.5, −1.5, 4)",
+        "are positive in units 0, 2",
+        "did you forget the bias b₁?",
+    )
+    assert_fails(name, transposed_weight, "positive in unit 1", "nn.Linear computes W₁x + b₁")
+    assert_fails(name, very_negative_inputs, "your inputs give different outputs", "positive in unit 1")
+    assert_fails(name, first_unit_only, "for the ReLU network 3 → 3 → 3", "W₁x + b₁ = [-1.0, ", "positive in unit 1")
+    assert_fails(name, opposite_signs, "W₁x + b₁ = [1.0, 1.0, 1.0]", "positive in units 0, 1, 2")
     assert_fails(
         name,
         null_vector_of_first_layer,

@@ -230,7 +230,41 @@ def test_normality_witness_wrong_answers():
                     return (g, c)
         return None
 
+    def swapped_pair(G, N):  # (n, g) instead of (g, n)
+        for g in G.elements:
+            for n in N:
+                if G.product(g, n, G.inverse(g)) not in N:
+                    return (n, g)
+        return None
+
+    def abelian_or_index_two(G, N):  # sufficient conditions taken for the definition
+        if G.is_abelian() or G.order <= 2 * len(N):  # index 1 or 2
+            return None
+        return next(((g, n) for g in G.elements for n in N if G.product(g, n) != G.product(n, g)), None)
+
+    def conjugates_g_by_n(G, N):  # n·g·n⁻¹ instead of g·n·g⁻¹
+        for g in G.elements:
+            for n in N:
+                if G.product(n, g, G.inverse(n)) not in N:
+                    return (g, n)
+        return None
+
     name = "check_normality_witness"
+    assert_fails(
+        name, swapped_pair, "N = {e, s} (labels [0, 4]) you returned (g, n) = (4, 1)", "did you swap them?"
+    )
+    assert_fails(
+        name,
+        abelian_or_index_two,
+        "for S4 and N = {(), (0 1)(2 3), (0 2)(1 3), (0 3)(1 2)}",
+        "is in N; N is normal: return None",
+    )
+    assert_fails(
+        name,
+        conjugates_g_by_n,
+        "for D4 and N = {e, r, r^2, r^3} (labels [0, 1, 2, 3]) you returned (g, n) = (4, 0)",
+        "g·n·g⁻¹ = s·e·s = e (label 0) is in N",
+    )
     assert_fails(
         name,
         commutes,
@@ -274,7 +308,23 @@ def test_conjugacy_class_wrong_answers():
     def with_repeats(G, x):
         return sorted(G.product(g, x, G.inverse(g)) for g in G.elements)
 
+    def same_order(G, x):  # conjugates have equal orders, but not conversely
+        return [y for y in G.elements if G.element_order(y) == G.element_order(x)]
+
+    def in_order_found(G, x):  # each once, but not sorted
+        return list(dict.fromkeys(G.product(g, x, G.inverse(g)) for g in G.elements))
+
+    def conjugates_of_g_by_x(G, x):  # x·g·x⁻¹ over g: the roles swapped
+        return sorted({G.product(x, g, G.inverse(x)) for g in G.elements})
+
     name = "check_conjugacy_class"
+    assert_fails(
+        name, same_order, "for D4 and x = r^2 (label 2) you returned [2, 4, 5, 6, 7], but s (label 4) is not conjugate"
+    )
+    assert_fails(name, in_order_found, "you returned [3, 1]: the right elements, but return each once, sorted: [1, 3]")
+    assert_fails(
+        name, conjugates_of_g_by_x, "for D4 and x = e (label 0) you returned [0, 1, 2, 3, 4, 5, 6, 7]", "the class of x is {e}"
+    )
     assert_fails(
         name,
         forgets_the_inverse,
@@ -306,7 +356,28 @@ def test_centre_wrong_answers():
     def identity_only(G):
         return [G.identity]
 
+    def label_zero_is_central(G):  # "the identity, label 0, is always central"
+        return [z for z in G.elements if z == 0 or all(G.product(z, g) == G.product(g, z) for g in G.elements)]
+
+    def first_generator_only(G):  # commutes with one generator, not with all of them
+        g0 = G.generators[0] if len(G.generators) else G.identity
+        return [z for z in G.elements if G.product(g0, z) == G.product(z, g0)]
+
+    def abelian_or_trivial(G):  # "a non-abelian group has a trivial centre"
+        return list(G.elements) if G.is_abelian() else [G.identity]
+
+    def commutes_with_smaller_labels(G):  # each pair once, from one side only
+        return [z for z in G.elements if all(G.product(z, g) == G.product(g, z) for g in G.elements if g < z)]
+
     name = "check_centre"
+    assert_fails(
+        name,
+        label_zero_is_central,
+        "for a relabelled D4 (identity = label 5) you returned [0, 5, 7], but r^3 (label 0) is not central",
+    )
+    assert_fails(name, first_generator_only, "for D4 you returned [0, 1, 2, 3], but r (label 1) is not central")
+    assert_fails(name, abelian_or_trivial, "for D4 you returned [0], which misses r^2 (label 2)")
+    assert_fails(name, commutes_with_smaller_labels, "for D4 you returned [0, 1, 2, 3]", "r·s = r s but s·r = r^3 s")
     assert_fails(name, commutes_with_some_element, "for Z1 you returned [], which misses 0")
     assert_fails(
         name,
@@ -345,7 +416,28 @@ def test_quotient_table_wrong_answers():
         reps = [c[0] for c in cosets]
         return [[coset_of[G.product(b, a)] for b in reps] for a in reps]
 
+    def cyclic_quotient(G, N):  # as if G/N were always cyclic
+        k = G.order // len(N)
+        return [[(i + j) % k for j in range(k)] for i in range(k)]
+
+    def contiguous_blocks(G, N):  # as if the cosets were the label blocks [0, |N|), [|N|, 2|N|), …
+        m = len(N)
+        k = G.order // m
+        return [[G.product(i * m, j * m) // m for j in range(k)] for i in range(k)]
+
+    def one_row_per_element(G, N):  # the cosets of all |G|² products, not a [G : N]-square table
+        coset_of = {x: i for i, c in enumerate(sg.left_cosets(G, N)) for x in c}
+        return [[coset_of[G.product(a, b)] for b in G.elements] for a in G.elements]
+
     name = "check_quotient_table"
+    assert_fails(name, cyclic_quotient, "times coset 1 = {r, r^3} (labels [1, 3]) contains r·r = r^2", "table[1][1] is 2")
+    assert_fails(
+        name,
+        contiguous_blocks,
+        "for a relabelled D4 (identity = label 5) and N = {e, r^2} (labels [5, 7])",
+        "which lies in coset 1 = {r^2 s, s} (labels [1, 3]), but your table[0][2] is 0",
+    )
+    assert_fails(name, one_row_per_element, "you returned 8 rows of lengths [8, 8, 8, 8, 8, 8, 8, 8]; return a 4×4 table")
     assert_fails(
         name,
         element_products,

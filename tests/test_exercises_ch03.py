@@ -46,7 +46,35 @@ def test_first_violation_wrong_answers():
         pairs = [(a, b) for a, b in itertools.product(range(n), repeat=2) if phi[table_G[a][b]] != table_H[phi[a]][phi[b]]]
         return pairs or None
 
+    def pairs_with_a_at_most_b(table_G, table_H, phi):  # each unordered pair once, as if G were abelian
+        n = len(table_G)
+        for a in range(n):
+            for b in range(a, n):
+                if phi[table_G[a][b]] != table_H[phi[a]][phi[b]]:
+                    return (a, b)
+        return None
+
+    def multiplied_in_the_wrong_order(table_G, table_H, phi):  # φ(b)·φ(a): right only when H is abelian
+        n = len(table_G)
+        for a, b in itertools.product(range(n), repeat=2):
+            if phi[table_G[a][b]] != table_H[phi[b]][phi[a]]:
+                return (a, b)
+        return None
+
     name = "check_first_violation"
+    assert_fails(
+        name,
+        pairs_with_a_at_most_b,
+        "for the map S3 → Z2 given by [0, 0, 0, 1, 0, 1]",
+        "you returned (2, 3), which violates the rule, but (2, 1) comes earlier",
+        "the pairs with b < a count too",
+    )
+    assert_fails(
+        name,
+        multiplied_in_the_wrong_order,
+        "for the map S3 → S3, g ↦ g⁻¹ (phi = [0, 1, 2, 4, 3, 5]) you returned None",
+        "φ(1·2) = φ(4) = 3 and φ(1)·φ(2) = 1·2 = 4",
+    )
     assert_fails(
         name,
         lambda tG, tH, phi: None,
@@ -87,7 +115,17 @@ def test_kernel_wrong_answers():
     def with_repeats(G, H, phi):
         return [g for g in G.elements for _ in range(2) if phi[g] == H.identity]
 
+    def compares_with_the_image_of_label_0(G, H, phi):  # φ(0), as if label 0 were the identity of G
+        return [g for g in G.elements if phi[g] == phi[0]]
+
     name = "check_kernel"
+    assert_fails(
+        name,
+        compares_with_the_image_of_label_0,
+        "for the map r^k s^j ↦ k mod 2 on a relabelled D4",
+        "you returned [0, 2, 4, 6], but 0 (r^3) is not in the kernel",
+        "you compared with φ(0), the image of label 0 = r^3; the identity of G is label 5",
+    )
     assert_fails(name, image, "for flip: D4 → Z2 (rotations ↦ 0, reflections ↦ 1) you returned [0, 1]", "2 (r^2) is in the kernel")
     assert_fails(
         name,
@@ -135,7 +173,11 @@ def test_sign_wrong_answers():
     def zero_one(perm):
         return (len(perm) - _cycle_count(perm)) % 2
 
+    def adjacent_descents(perm):  # counts perm[i] > perm[i + 1], not all inversions
+        return (-1) ** sum(perm[i] > perm[i + 1] for i in range(len(perm) - 1))
+
     name = "check_sign"
+    assert_fails(name, adjacent_descents, "for the permutation [1, 2, 0] you returned -1, expected 1", "2 inversions")
     assert_fails(name, cycles_only, "for the permutation [0] you returned -1, expected 1", "n − c = 1 − 1 = 0")
     assert_fails(
         name,
@@ -159,7 +201,15 @@ def test_count_homomorphisms_wrong_answers():
     def units(m, n):
         return sum(1 for k in range(n) if math.gcd(k, n) == 1)
 
+    def condition_reversed(m, n):  # n·k ≡ 0 (mod m) instead of m·k ≡ 0 (mod n)
+        return sum(1 for k in range(n) if (n * k) % m == 0)
+
+    def k_below_m(m, n):  # k runs over Z_m, the source, instead of Z_n
+        return sum(1 for k in range(m) if (m * k) % n == 0)
+
     name = "check_count_homomorphisms"
+    assert_fails(name, condition_reversed, "for m = 4, n = 6 you returned 3, expected 2", "4·k ≡ 0 (mod 6)")
+    assert_fails(name, k_below_m, "for m = 6, n = 4 you returned 3, expected 2", "i.e. k ∈ {0, 2}")
     assert_fails(name, lambda m, n: min(m, n), "for m = 4, n = 6 you returned 4, expected 2", "k ∈ {0, 3}")
     assert_fails(name, lambda m, n: n, "for m = 4, n = 6 you returned 6, expected 2", "4·k ≡ 0 (mod 6)")
     assert_fails(name, lambda m, n: math.lcm(m, n), "for m = 4, n = 6 you returned 12, expected 2")
@@ -182,7 +232,11 @@ def test_product_to_cyclic_wrong_answers():
     def too_short(m, n):
         return [(a * n + b * m) % (m * n) for a in range(m) for b in range(n)][:-1]
 
+    def multipliers_swapped(m, n):  # (a, b) ↦ am + bn: not even a well-defined homomorphism
+        return [(a * m + b * n) % (m * n) for a in range(m) for b in range(n)]
+
     name = "check_product_to_cyclic"
+    assert_fails(name, multipliers_swapped, "for m = 2, n = 3 your map is not one-to-one: (0, 0) and (0, 2) both go to 0")
     assert_fails(
         name,
         labels,
@@ -215,7 +269,17 @@ def test_automorphism_multipliers_wrong_answers():
     def zero_too(n):
         return [k for k in range(n) if math.gcd(k, n) == 1 or k == 0]
 
+    def generator_not_killed(n):  # k·1 ≠ 0, i.e. k ≠ 0: tests one element, not the whole kernel
+        return [k for k in range(n) if k % n != 0] if n > 1 else [0]
+
+    def odd_multipliers(n):  # the units mod 8, 16, …, taken for the rule
+        return [k for k in range(n) if k % 2 == 1] or [0]
+
     name = "check_automorphism_multipliers"
+    assert_fails(
+        name, generator_not_killed, "for n = 4 you returned [1, 2, 3], but x ↦ 2x is not one-to-one on Z4: it sends both 0 and 2 to 0"
+    )
+    assert_fails(name, odd_multipliers, "for n = 3 you returned [1], but 2 is missing", "undone by x ↦ 2x")
     assert_fails(name, nonzero, "for n = 1 you returned []", "Z1 = {0} has one automorphism", "return [0]")
     assert_fails(name, zero_too, "for n = 2 you returned [0, 1], but x ↦ 0x is not one-to-one on Z2: it sends both 0 and 1 to 0")
     assert_fails(

@@ -41,7 +41,42 @@ def test_orbits_wrong_answers():
     def cycles_as_lists(generators, m):  # forgets the points that no generator moves
         return [o for o in ch04._reference_orbits(generators, m) if len(o) > 1]
 
+    def cycles_of_each_generator(generators, m):  # not merged across generators
+        out = set()
+        for p in generators or [list(range(m))]:
+            for x in range(m):
+                cycle, y = [x], p[x]
+                while y != x:
+                    cycle.append(y)
+                    y = p[y]
+                out.add(tuple(sorted(cycle)))
+        return [list(c) for c in sorted(out)]
+
+    def one_orbit_per_point(generators, m):  # right orbits, each listed once per point
+        return [next(o for o in ch04._reference_orbits(generators, m) if x in o) for x in range(m)]
+
+    def two_rounds(generators, m):  # the frontier is applied twice, not until nothing new appears
+        seen, out = set(), []
+        for x in range(m):
+            if x not in seen:
+                block = {x}
+                for _ in range(2):
+                    block |= {p[y] for y in block for p in generators}
+                seen |= block
+                out.append(sorted(block))
+        return out
+
     name = "check_orbits"
+    assert_fails(
+        name,
+        cycles_of_each_generator,
+        "for generators [[1, 0, 2, 3], [0, 2, 1, 3]] on points 0..3",
+        "which is not a partition of 0..3: it lists [0, 1, 2] more than once; expected [[0, 1, 2], [3]]",
+    )
+    assert_fails(name, one_orbit_per_point, "you returned [[0, 1], [0, 1], [2], [3]]", "lists [0, 1] more than once")
+    assert_fails(
+        name, two_rounds, "for generators [[1, 2, 3, 0, 4, 5]] on points 0..5", "expected [[0, 1, 2, 3], [4], [5]]"
+    )
     assert_fails(
         name,
         one_step,
@@ -91,7 +126,61 @@ def test_action_witness_wrong_answers(solutions):
             pts.index(act(g, act(h, x)))
         return solutions["action_witness"](G, points, act)
 
+    def checks(*laws):
+        """The solution's three checks, run in the order given."""
+
+        def action_witness(G, points, act):
+            def closure():
+                return next((("closure", g, x) for g in G.elements for x in points if act(g, x) not in set(points)), None)
+
+            def identity():
+                return next((("identity", x) for x in points if act(G.identity, x) != x), None)
+
+            def compatibility():
+                triples = itertools.product(G.elements, G.elements, points)
+                return next(
+                    (("compatibility", g, h, x) for g, h, x in triples if act(G.product(g, h), x) != act(g, act(h, x))),
+                    None,
+                )
+
+            found = (dict(closure=closure, identity=identity, compatibility=compatibility)[law]() for law in laws)
+            return next((w for w in found if w is not None), None)
+
+        return action_witness
+
+    def identity_is_label_0(G, points, act):
+        w = solutions["action_witness"](G, points, act)
+        if w is not None and w[0] == "closure":
+            return w
+        bad = next((x for x in points if act(0, x) != x), None)
+        return ("identity", bad) if bad is not None else w
+
     name = "check_action_witness"
+    assert_fails(
+        name,
+        checks("identity", "closure", "compatibility"),
+        "for D3 with g·x = x + 1 for every g, on 0..2 (closure, identity and compatibility fail)",
+        "you returned ('identity', 0), expected ('closure', 0, 2): e·2 = 3 is not one of the points",
+        "identity fails too, but closure comes first",
+    )
+    assert_fails(
+        name,
+        checks("closure", "compatibility", "identity"),
+        "for Z3 with g·x = x + 1 mod 3 for every g (identity and compatibility fail)",
+        "you returned ('compatibility', 0, 0, 0), expected ('identity', 0)",
+        "compatibility fails too, but identity comes first",
+    )
+    assert_fails(
+        name,
+        checks("compatibility", "closure", "identity"),
+        "for D3 with g·x = x + 1 for r only, on 0..2 you returned ('compatibility', 1, 1, 0), expected ('closure', 1, 2)",
+    )
+    assert_fails(
+        name,
+        identity_is_label_0,
+        "for a relabelled D3 (identity = label 2) on itself by left multiplication you returned ('identity', 0)",
+        "the identity of this group is label 2, G.identity, not label 0",
+    )
     assert_fails(
         name,
         no_identity_check,
@@ -103,7 +192,7 @@ def test_action_witness_wrong_answers(solutions):
         name,
         product_reversed,
         "for D4 on the corners of a square you returned ('compatibility', 1, 4, 0)",
-        "it is an action: both laws hold; return None",
+        "it is an action: closure and both laws hold; return None",
     )
     assert_fails(
         name,
@@ -127,7 +216,21 @@ def test_count_orbits_wrong_answers():
     def divides_by_points(G, points, act):
         return sum(act(g, x) == x for g in G.elements for x in points) // len(points)
 
+    def generators_only(G, points, act):  # averages over the generators (and e), not over the whole group
+        elements = [G.identity, *G.generators]
+        return sum(act(g, x) == x for g in elements for x in points) // len(elements)
+
+    def stabiliser_of_one_point(G, points, act):  # |X|·|Stab(x₀)|/|G|: right only when all orbits are alike
+        x0 = points[0]
+        return len(points) * sum(act(g, x0) == x0 for g in G.elements) // len(G.elements)
+
+    def points_over_group_order(G, points, act):  # |X|/|G|: right only for a free action
+        return max(1, len(points) // len(G.elements))
+
     name = "check_count_orbits"
+    assert_fails(name, generators_only, "for D4 on the corners of a square you returned 2, but there is 1 orbit")
+    assert_fails(name, stabiliser_of_one_point, "for D4 by conjugation you returned 8, but there are 5 orbits")
+    assert_fails(name, points_over_group_order, "for D4 by conjugation you returned 1, but there are 5 orbits", "40 / 8 = 5")
     assert_fails(
         name,
         rounds_each_term,
@@ -178,7 +281,34 @@ def test_count_square_images_wrong_answers():
         cells = n * n
         return (k**cells + 2 * k ** ((cells + 3) // 4) + k ** ((cells + 1) // 2)) // 4
 
+    def _burnside(n, k, mirrors, *, half=None, edge=None, true_division=False):
+        cells = n * n
+        quarter = (cells + 3) // 4
+        half = (cells + 1) // 2 if half is None else half
+        fixed = [k**cells, k**quarter, k**half, k**quarter]
+        if mirrors:
+            edge = n * ((n + 1) // 2) if edge is None else edge
+            fixed += [k**edge, k ** ((cells + n) // 2)] * 2
+        return round(sum(fixed) / len(fixed)) if true_division else sum(fixed) // len(fixed)
+
+    def float_average(n, k, mirrors=False):  # exact for small counts, rounded for k = 4 on 6×6
+        return _burnside(n, k, mirrors, true_division=True)
+
+    def middle_column_forgotten(n, k, mirrors=False):  # n·⌊n/2⌋ cycles for an edge mirror
+        return _burnside(n, k, mirrors, edge=n * (n // 2))
+
+    def half_turn_like_quarter_turn(n, k, mirrors=False):
+        return _burnside(n, k, mirrors, half=(n * n + 3) // 4)
+
     name = "check_count_square_images"
+    assert_fails(
+        name,
+        float_average,
+        "for n = 6, k = 4, mirrors = False you returned 1180591620734591172608",
+        "the rounding of a float (53 bits)",
+    )
+    assert_fails(name, middle_column_forgotten, "for n = 3, k = 2, mirrors = True you returned 88, but there are 102")
+    assert_fails(name, half_turn_like_quarter_turn, "for n = 2, k = 2, mirrors = False you returned 5", "r^2: 2^2")
     assert_fails(
         name,
         naive_division,
@@ -242,7 +372,35 @@ def test_left_absorbing_wrong_answers():
         n = len(table)
         return [z for z in range(n) if all(table[z][x] == z for x in range(n))][:1]
 
+    def constant_row(table):  # a row of equal entries, not necessarily of z's
+        return [z for z in range(len(table)) if len(set(table[z])) == 1]
+
+    def other_columns_only(table):  # z·x = z for x ≠ z: forgets z·z
+        n = len(table)
+        return [z for z in range(n) if all(table[z][x] == z for x in range(n) if x != z)]
+
+    def idempotent(table):  # z·z = z, one entry of the row
+        return [z for z in range(len(table)) if table[z][z] == z]
+
+    def all_but_the_last_column(table):
+        n = len(table)
+        return [z for z in range(n) if all(table[z][x] == z for x in range(n - 1))]
+
     name = "check_left_absorbing"
+    assert_fails(
+        name,
+        constant_row,
+        "for the table [[0, 0, 0], [0, 0, 0], [0, 0, 0]] of a·b = 0 you returned [0, 1, 2]",
+        "1 is not left-absorbing: 1·0 = 0, not 1: row 1 is constant, but all 0s",
+    )
+    assert_fails(
+        name,
+        other_columns_only,
+        "a·b = a, except a·a = a + 1 mod 3 you returned [0, 1, 2]",
+        "0·0 = 1, not 0: x runs over every label, z = 0 itself included",
+    )
+    assert_fails(name, idempotent, "for the Cayley table of Z5 you returned [0], but 0 is not left-absorbing")
+    assert_fails(name, all_but_the_last_column, "a·b = max(a, b) on 0..2 you returned [1, 2]", "1·2 = 2, not 1")
     assert_fails(
         name,
         right_absorbing,

@@ -144,7 +144,50 @@ def test_standard_irrep_wrong_answers():
     def labels_of_symmetric_3(G):
         return irreps(gt.symmetric(3))[2].matrices.real
 
+    c, s = np.cos(2 * np.pi / 3), np.sin(2 * np.pi / 3)
+    rotation, mirror = np.array([[c, -s], [s, c]]), np.diag([1.0, -1.0])
+
+    def in_degrees(G):  # np.cos(120): radians expected
+        c, s = np.cos(120), np.sin(120)
+        return _by_hand(G, np.array([[c, -s], [s, c]]), mirror)
+
+    def half_turn_for_the_transposition(G):  # −I has order 2 too, but commutes with the rotation
+        return _by_hand(G, rotation, -np.eye(2))
+
+    def images_swapped(G):  # the mirror for (0 1 2), the rotation for (0 1)
+        return _by_hand(G, mirror, rotation)
+
+    def words_from_label_0(G):  # r^k s^j built from label 0, as if it were the identity
+        r, t = G.label("(0 1 2)"), G.label("(0 1)")
+        mats = np.zeros((6, 2, 2))
+        for k in range(3):
+            for j in range(2):
+                g = 0
+                for _ in range(k):
+                    g = G.product(g, r)
+                if j:
+                    g = G.product(g, t)
+                mats[g] = np.linalg.matrix_power(rotation, k) @ np.linalg.matrix_power(mirror, j)
+        return mats
+
+    def transposed(G):  # ρ(g)ᵀ reverses products: ρ(gh)ᵀ = ρ(h)ᵀρ(g)ᵀ
+        return np.transpose(_by_hand(G, rotation, mirror), (0, 2, 1))
+
     name = "check_standard_irrep"
+    assert_fails(name, in_degrees, "for S3 your matrices are not a representation", "ρ(g·h) = ρ((0 1 2))")
+    assert_fails(
+        name,
+        half_turn_for_the_transposition,
+        "for g = (1 2) (label 1) and h = (1 2) (label 1), ρ(g)ρ(h) = [[-0.5, -0.866], [0.866, -0.5]]",
+    )
+    assert_fails(name, images_swapped, "ρ(g·h) = ρ(()) = [[1, 0], [0, 1]]")
+    assert_fails(
+        name,
+        words_from_label_0,
+        "for a relabelled S3 (identity = label 4) your matrices are not a representation",
+        "is not the identity matrix (the identity is () (label 4))",
+    )
+    assert_fails(name, transposed, "for g = (1 2) (label 1) and h = (0 1) (label 2)", "ρ(g·h) = ρ((0 2 1))")
     assert_fails(
         name,
         reducible,
@@ -182,7 +225,19 @@ def test_standard_irrep_is_checked_without_a_basis(solutions):
 
 # ---------------------------------------------------------------------- 6.3
 def test_class_inner_product_wrong_answers():
+    def real_part_only(sizes, chi, psi):
+        return (np.sum(sizes * chi * np.conj(psi)) / np.sum(sizes)).real
+
+    def moduli(sizes, chi, psi):  # |χ_j ψ_j| loses the phases
+        return np.sum(sizes * np.abs(chi * psi)) / np.sum(sizes)
+
+    def sizes_squared(sizes, chi, psi):  # |C_j|² / |G|², as if both functions were weighted
+        return np.sum(sizes**2 * chi * np.conj(psi)) / np.sum(sizes) ** 2
+
     name = "check_class_inner_product"
+    assert_fails(name, real_part_only, "for f = [1+2i, 2+i, 3] and χ2 of Z3", "you returned -0.7887, expected -0.7887+0.2113i")
+    assert_fails(name, moduli, "for χ0 and χ1 of Z3 (class sizes [1, 1, 1]) you returned 1, expected 0")
+    assert_fails(name, sizes_squared, "for χ0 and χ0 of Z3 (class sizes [1, 1, 1]) you returned 0.3333, expected 1")
     assert_fails(
         name,
         lambda s, c, p: np.sum(s * c * p) / np.sum(s),
@@ -224,7 +279,22 @@ def test_decompose_wrong_answers():
     def orbits_only(G, chi):
         return [round(np.mean(chi).real)] + [0] * (len(table(G)) - 1)
 
+    def truncated(G, chi):  # int() rounds 1.9999999999999998 down
+        t = table(G)
+        return [int((np.vdot(t.character(i), chi) / G.order).real) for i in range(len(t))]
+
+    def not_divided(G, chi):
+        t = table(G)
+        return [round(np.vdot(t.character(i), chi).real) for i in range(len(t))]
+
+    def divided_by_the_number_of_classes(G, chi):
+        t = table(G)
+        return [round((np.vdot(t.character(i), chi) / len(t)).real) for i in range(len(t))]
+
     name = "check_decompose"
+    assert_fails(name, truncated, "for χ0 + 2·χ2 of Z3 you returned [1, 0, 1], expected [1, 0, 2]")
+    assert_fails(name, not_divided, "you returned [6, 0, 6], expected [1, 0, 1]", "⟨χ, χ0⟩ = 1, not 6")
+    assert_fails(name, divided_by_the_number_of_classes, "you returned [2, 0, 2], expected [1, 0, 1]")
     assert_fails(
         name,
         no_conjugate,
@@ -252,7 +322,19 @@ def test_decompose_accepts_arrays_and_near_integers(solutions):
 
 # ---------------------------------------------------------------------- 6.5
 def test_indicator_wrong_answers():
+    def distinct_squares(G, chi):  # averages over the set of squares, each once
+        return np.mean(np.asarray(chi)[sorted({G.product(g, g) for g in G.elements})])
+
+    def norm(G, chi):  # ⟨χ, χ⟩, which is 1 for every irreducible character
+        return np.mean(np.abs(np.asarray(chi)) ** 2)
+
+    def not_divided(G, chi):
+        return np.sum(np.asarray(chi)[[G.product(g, g) for g in G.elements]])
+
     name = "check_indicator"
+    assert_fails(name, distinct_squares, "for χ2 of S3 (values [2, 0, -1] on the classes ['1a', '2a', '3a']) you returned 0")
+    assert_fails(name, norm, "for χ1 of Z3", "you returned 1, expected ν = 0: ρ1 is complex")
+    assert_fails(name, not_divided, "for χ0 of Z3 (values [1, 1, 1] on the classes ['1a', '3a', '3b']) you returned 3")
     assert_fails(
         name,
         lambda G, chi: np.mean(np.asarray(chi) ** 2),
@@ -280,7 +362,21 @@ def test_indicator_wrong_answers():
 
 # ---------------------------------------------------------------------- 6.6
 def test_fourier_coefficients_wrong_answers():
+    def normalised(G, f, reps):  # 1/|G|, the normalisation of another convention
+        return [np.tensordot(f, rho.matrices, axes=1) / G.order for rho in reps]
+
+    def real_accumulator(G, f, reps):  # np.zeros is float: adding a complex term fails
+        out = []
+        for rho in reps:
+            total = np.zeros((rho.degree, rho.degree))
+            for g in G.elements:
+                total += f[g] * rho(g)
+            out.append(total)
+        return out
+
     name = "check_fourier_coefficients"
+    assert_fails(name, normalised, "for f = the indicator of the identity 0 on Z3", "is 0.3333, expected 1", "has no factor 1/3")
+    assert_fails(name, real_accumulator, "on Z3 your code raised UFuncTypeError", "complex128", "`total += f[g] * rho(g)`")
     assert_fails(
         name,
         lambda G, f, reps: [sum(f[g] * rho(g).T for g in G.elements) for rho in reps],
@@ -320,7 +416,28 @@ def test_fourier_coefficients_accepts_a_loop_and_a_stacked_array():
 
 # ---------------------------------------------------------------------- 6.7
 def test_equivariant_parameters_wrong_answers():
+    def _fixed(action):
+        return (action == np.arange(action.shape[1])).sum(axis=1)
+
+    def square_of_the_mean(G, action):  # (mean χ)² instead of mean(χ²)
+        return int(round(np.mean(_fixed(action)) ** 2))
+
+    def not_divided(G, action):
+        return int(np.sum(_fixed(action) ** 2))
+
+    def fixed_pairs_of_distinct_points(G, action):  # χ(χ − 1): the off-diagonal entries only
+        f = _fixed(action)
+        return int(round(np.mean(f * (f - 1))))
+
+    def number_of_orbits_squared(G, action):  # (orbits on points)², as if every pair of orbits gave one weight
+        orbits = round(np.mean(_fixed(action)))
+        return int(orbits**2)
+
     name = "check_equivariant_parameters"
+    assert_fails(name, number_of_orbits_squared, "for S3 permuting 3 points you returned 1, expected")
+    assert_fails(name, square_of_the_mean, "for S3 permuting 3 points you returned 1, expected", "= 2")
+    assert_fails(name, not_divided, "for S3 permuting 3 points you returned 12, expected")
+    assert_fails(name, fixed_pairs_of_distinct_points, "for S3 permuting 3 points you returned 1", "[0, 1, 3]")
     assert_fails(
         name,
         lambda G, a: round(np.mean((a == np.arange(a.shape[1])).sum(axis=1))),  # orbits on points

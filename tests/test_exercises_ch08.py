@@ -139,7 +139,14 @@ def test_irrep_share_wrong_answers(solutions):
         share = solutions["irrep_share"](E, rho)
         return 2 * share if not np.allclose(np.trace(rho, axis1=1, axis2=2).imag, 0) else share
 
+    def real_part_of_the_projection(E, rho):  # drops Im P_ρ E, which a non-real irrep has
+        n, d = rho.shape[0], rho.shape[1]
+        A = rho.reshape(n, d * d)
+        part = (d / n) * (A @ (A.conj().T @ E))
+        return float(np.sum(part.real**2) / np.sum(E**2))
+
     name = "check_irrep_share"
+    assert_fails(name, real_part_of_the_projection, "for Z5, the irrep ρ₁ (degree 1)")
     assert_fails(name, no_scale, "for S3, the irrep ρ₀ (degree 1)", "off by the factor |G|/d")
     assert_fails(name, norm_ratio, "for S3, the irrep ρ₀ (degree 1)")
     assert_fails(name, character_only, "for S3, the irrep ρ₂ (degree 2)", "sum to")
@@ -164,7 +171,30 @@ def test_is_faithful_wrong_answers(solutions):
     def nonzero(chi, identity):  # "faithful" when the character never vanishes — wrong
         return bool(np.all(np.abs(chi) > 1e-9))
 
+    def label_0_as_identity(chi, identity):  # χ at label 0, which is not e in the relabelled groups
+        return bool(np.isclose(chi, chi[0]).sum() == 1)
+
+    def degree_above_one(chi, identity):  # "irreps of degree 1 are never faithful"
+        return bool(chi[identity].real > 1.5)
+
+    def loose_tolerance(chi, identity):  # atol = 0.6 swallows χ(1) = e^{iπ/6} of Z12
+        return bool(np.isclose(chi, chi[identity], atol=0.6).sum() == 1)
+
+    def distinct_values(chi, identity):  # "faithful when χ takes |G| different values"
+        return len({complex(round(z.real, 6), round(z.imag, 6)) for z in chi}) == len(chi)
+
     name = "check_is_faithful"
+    assert_fails(
+        name,
+        label_0_as_identity,
+        "for D4 (relabelled) and the character of ρ₄ (degree 2) you returned False, expected True",
+        "were you comparing with χ at label 0? Label 0 is r s; the identity is label 3",
+    )
+    assert_fails(name, degree_above_one, "for S4 (relabelled) and the character of ρ₂ (degree 2) you returned True")
+    assert_fails(
+        name, loose_tolerance, "for Z12 and the character of ρ₂ (degree 1) you returned False", "your tolerance is too loose"
+    )
+    assert_fails(name, distinct_values, "for S3 and the character of ρ₂ (degree 2) you returned False, expected True")
     assert_fails(name, absolute_value, "for D4 (relabelled) and the character of ρ₄ (degree 2)", "at g = r^2", "compare χ(g) itself with χ(e)")
     assert_fails(name, exact_equality, "with rounding noise", "compare with a tolerance")
     assert_fails(name, includes_identity, "for S3 and the character of ρ₂", "expected True")
@@ -191,7 +221,25 @@ def test_character_similarity_wrong_answers(solutions):
     def wrong_order(logits, abc, chi):  # χ(b·a·c⁻¹): a and b swapped
         return cos(logits - logits.mean(axis=2, keepdims=True), np.real(chi)[abc.transpose(1, 0, 2)])
 
+    def correlation_coefficient(logits, abc, chi):  # np.corrcoef centres over the whole tensor
+        return float(np.corrcoef(logits.ravel(), np.real(chi)[abc].ravel())[0, 1])
+
+    def mean_without_keepdims(logits, abc, chi):  # (n, n) broadcast against the last two axes
+        return cos(logits - logits.mean(axis=2), np.real(chi)[abc])
+
+    def absolute_value(logits, abc, chi):
+        return cos(logits - logits.mean(axis=2, keepdims=True), np.abs(chi)[abc])
+
+    def centres_the_character_too(logits, abc, chi):  # the trivial character centres to 0: 0/0
+        X = np.real(chi)[abc]
+        return cos(logits - logits.mean(axis=2, keepdims=True), X - X.mean(axis=2, keepdims=True))
+
     name = "check_character_similarity"
+    assert_fails(name, correlation_coefficient, "you returned 0.5284, expected 0.8824", "you centred over the whole tensor")
+    assert_fails(name, mean_without_keepdims, "you returned 0.4138", "keep the axis, L.mean(axis=2, keepdims=True)")
+    assert_fails(name, absolute_value, "you returned 0.5952", "that is the cosine with |χ(a·b·c⁻¹)|")
+    with np.errstate(invalid="ignore"):
+        assert_fails(name, centres_the_character_too, "for S3, the character of ρ₀ (degree 1)", "you returned nan")
     assert_fails(name, not_centred, "for S3, the character of ρ₂", "before centring")
     assert_fails(name, centred_over_a, "you centred over a")
     assert_fails(name, complex_character, "for Z5", "this character is complex")
@@ -225,7 +273,16 @@ def test_remove_irreps_wrong_answers(solutions):
     def first_only(E, reps):  # ablates only the first irrep of the list
         return solutions["remove_irreps"](E, reps[:1])
 
+    def real_parts_of_entries(E, reps):  # projects onto Re ρ_ij, functions that are not orthogonal
+        out = np.array(E, dtype=float)
+        for rho in reps:
+            n, d = rho.shape[0], rho.shape[1]
+            A = rho.reshape(n, d * d).real
+            out = out - (d / n) * (A @ (A.T @ E))
+        return out
+
     name = "check_remove_irreps"
+    assert_fails(name, real_parts_of_entries, "for Q8, removing ρ₄ (degree 2)")
     assert_fails(name, projection_part, "for S3, removing ρ₂ (degree 2)", "that is the part *in* these irreps")
     assert_fails(name, no_scale, "not a projection")
     assert_fails(name, no_conjugate, "for Q8, removing ρ₄ (degree 2)")

@@ -59,7 +59,42 @@ def test_permutation_gap_wrong_answers(solutions):
         act = lambda z: torch.empty_like(z).index_copy_(1, torch.tensor(perm), z)  # noqa: E731
         return (f(act(x)) - act(f(x))).abs().mean().item()
 
+    def _act(z, perm):
+        out = torch.empty_like(z)
+        out[:, perm] = z
+        return out
+
+    def signed_max(f, x, perm):  # no abs: the largest difference, not the largest |difference|
+        return (f(_act(x, perm)) - _act(f(x), perm)).max().item()
+
+    def relative_gap(f, x, perm):
+        return ((f(_act(x, perm)) - _act(f(x), perm)).abs().max() / f(x).abs().max()).item()
+
+    def norm_of_the_difference(f, x, perm):
+        return torch.linalg.norm(f(_act(x, perm)) - _act(f(x), perm)).item()
+
+    def permutes_the_features(f, x, perm):  # the last axis instead of the positions
+        def act(z):
+            out = torch.zeros_like(z)
+            out[:, :, perm] = z[:, :, : len(perm)]
+            return out
+
+        return (f(act(x)) - act(f(x))).abs().max().item()
+
+    def permutes_the_batch(f, x, perm):  # the first axis: forgets the batch
+        def act(z):
+            out = torch.zeros_like(z)
+            out[perm] = z
+            return out
+
+        return (f(act(x)) - act(f(x))).abs().max().item()
+
     name = "check_permutation_gap"
+    assert_fails(name, signed_max, "for f = causal attention", "take the absolute value before the maximum")
+    assert_fails(name, relative_gap, "for f = causal attention", "return the absolute gap")
+    assert_fails(name, norm_of_the_difference, "you returned 2.5744, expected 1.0315", "its largest absolute entry")
+    assert_fails(name, permutes_the_features, "for f = attention without positions (equivariant)", "the gap is 0 up to rounding")
+    assert_fails(name, permutes_the_batch, "your code raised RuntimeError: shape mismatch")
     assert_fails(name, inverse_action, "for f = causal attention", "you applied σ⁻¹")
     assert_fails(name, invariance, "for f = attention without positions (equivariant)", "invariance")
     assert_fails(name, mean_not_max, "for f = causal attention", "expected")
@@ -86,7 +121,17 @@ def test_bilinear_wrong_answers(solutions):
         left = eye(A) + dt / 2 * A
         return torch.linalg.solve(left, eye(A) - dt / 2 * A), torch.linalg.solve(left, dt * B)
 
+    def full_step(A, B, dt):  # ΔA instead of ΔA/2
+        left = eye(A) - dt * A
+        return torch.linalg.solve(left, eye(A) + dt * A), torch.linalg.solve(left, dt * B)
+
+    def backward_euler(A, B, dt):
+        left = eye(A) - dt * A
+        return torch.linalg.solve(left, eye(A)), torch.linalg.solve(left, dt * B)
+
     name = "check_bilinear"
+    assert_fails(name, full_step, "for the 1×1 system a = −2, b = 1", "you returned Ā = 0, expected 0.3333", "with Δ where the formula has Δ/2")
+    assert_fails(name, backward_euler, "you returned Ā = 0.5, expected 0.3333", "backward Euler")
     assert_fails(name, zoh, "for the 1×1 system a = −2", "zero-order hold")
     assert_fails(name, euler, "forward Euler")
     assert_fails(name, no_dt_in_B, "Ā is right", "forget the factor Δ")
@@ -119,7 +164,39 @@ def test_ssm_kernel_wrong_answers(solutions):
     def transposed(Ab, Bb, C, L):
         return torch.stack([C @ torch.linalg.matrix_power(Ab.T, k) @ Bb for k in range(L)])
 
+    def step_response(Ab, Bb, C, L):  # the input 1 at every step
+        x, taps = torch.zeros_like(Bb), []
+        for _ in range(L):
+            x = Ab @ x + Bb
+            taps.append(C @ x)
+        return torch.stack(taps)
+
+    def row_vector_state(Ab, Bb, C, L):  # x @ Ā is Āᵀx
+        x, taps = Bb, []
+        for _ in range(L):
+            taps.append(C @ x)
+            x = x @ Ab
+        return torch.stack(taps)
+
+    def float32_buffer(Ab, Bb, C, L):
+        taps, x = torch.zeros(L), Bb
+        for k in range(L):
+            taps[k] = C @ x
+            x = Ab @ x
+        return taps
+
+    def diagonal_only(Ab, Bb, C, L):  # treats Ā as diagonal, as in S4D
+        x, taps = Bb, []
+        for _ in range(L):
+            taps.append(C @ x)
+            x = torch.diagonal(Ab) * x
+        return torch.stack(taps)
+
     name = "check_ssm_kernel"
+    assert_fails(name, step_response, "tap K_1", "that is the step response")
+    assert_fails(name, row_vector_state, "tap K_1", "x @ Ā multiplies by Āᵀ")
+    assert_fails(name, float32_buffer, "tap K_0", "your taps are float32")
+    assert_fails(name, diagonal_only, "for a random 3×3 Ā, L = 6, tap K_1 is -0.5277, expected C Ā^1 B̄ = -0.426")
     assert_fails(name, starts_late, "for a random 3×3 Ā, L = 6", "starts at C Ā B̄")
     assert_fails(name, delayed, "delayed by one step")
     assert_fails(name, one_too_many, "7 taps, expected 6")

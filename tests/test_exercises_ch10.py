@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
 from grouptools.exercises import ch10
@@ -34,7 +35,12 @@ def test_relative_commutator_wrong_answers(solutions):
         fg, gf = f(g(x)), g(f(x))
         return float((torch.linalg.vector_norm(fg - gf, dim=(1, 2)) / torch.linalg.vector_norm(fg, dim=(1, 2))).mean())
 
+    def squared_norms(f, g, x):  # (t ** 2).sum() without the square root
+        fg, gf = f(g(x)), g(f(x))
+        return float(((fg - gf) ** 2).sum() / (fg**2).sum())
+
     name = "check_relative_commutator"
+    assert_fails(name, squared_norms, "for attention T and an S4D layer S", "the ratio of the squared norms")
     assert_fails(name, absolute, "for attention T and an S4D layer S", "that is the absolute gap")
     assert_fails(name, other_denominator, "you divided by ‖g(f(x))‖")
     assert_fails(name, input_denominator, "you divided by the norm of the input")
@@ -65,7 +71,21 @@ def test_compose_kernels_wrong_answers(solutions):
                 out[:, t] += k1[:, s] * k2[:, s + t]
         return out
 
+    def padded_too_little(k1, k2):  # L + 1 instead of 2L
+        L = k1.shape[-1]
+        n = L + 1
+        return torch.fft.irfft(torch.fft.rfft(k1, n=n) * torch.fft.rfft(k2, n=n), n=n)[..., :L]
+
+    def centred(k1, k2):  # np.convolve's mode="same"
+        return torch.tensor(np.array([np.convolve(a, b, mode="same") for a, b in zip(k1.numpy(), k2.numpy())]))
+
+    def last_taps(k1, k2):  # the full convolution, truncated at the wrong end
+        return torch.tensor(np.array([np.convolve(a, b)[-a.shape[0] :] for a, b in zip(k1.numpy(), k2.numpy())]))
+
     name = "check_compose_kernels"
+    assert_fails(name, padded_too_little, "tap t = 0 of your kernel is wrong", "you padded to length 5, too short")
+    assert_fails(name, centred, "that is the centred ('same') convolution")
+    assert_fails(name, last_taps, "those are the last L taps of the full convolution")
     assert_fails(name, entrywise, "that is the entrywise product")
     assert_fails(name, circular, "that is the circular convolution", "pad to 2L")
     assert_fails(name, untruncated, "shape (1, 7)", "of shape (1, 4)")
@@ -89,7 +109,19 @@ def test_block_parameters_wrong_answers(solutions):
     def heads_times(kind, d, hidden, d_state):  # counts one set of projections per head
         return reference(kind, d, hidden, d_state) + (4 * d * d if kind == "attention" else 0)
 
+    def three_projections(kind, d, hidden, d_state):  # forgets the output projection
+        return reference(kind, d, hidden, d_state) - (d * d + d if kind == "attention" else 0)
+
+    def s4d_without_4d(kind, d, hidden, d_state):
+        return reference(kind, d, hidden, d_state) - (4 * d if kind == "s4d" else 0)
+
+    def one_mlp_layer(kind, d, hidden, d_state):
+        return reference(kind, d, hidden, d_state) - (hidden * d + d)
+
     name = "check_block_parameters"
+    assert_fails(name, three_projections, "you returned 800, but the block has 872", "four projections")
+    assert_fails(name, s4d_without_4d, "for kind = 's4d', d = 8", "an S4D mixer has 3dN + 2d² + 4d parameters")
+    assert_fails(name, one_mlp_layer, "you returned 608", "the MLP has two layers")
     assert_fails(name, layernorm_without_bias, "for kind = 'attention', d = 8", "each LayerNorm has a weight *and* a bias")
     assert_fails(name, mlp_without_bias, "both MLP layers have biases")
     assert_fails(name, attention_without_bias, "each of the four attention projections has a bias")
@@ -118,7 +150,27 @@ def test_running_product_wrong_answers(solutions):
             state = table[state][g]
         return out
 
+    def starts_from_label_0(table, word):  # as if the identity were label 0
+        out, state = [], 0
+        for g in word:
+            state = table[state][g]
+            out.append(state)
+        return out
+
+    def full_product_everywhere(table, word):  # the product of the whole word at every position
+        state = word[0]
+        for g in word[1:]:
+            state = table[state][g]
+        return [state] * len(word)
+
     name = "check_running_product"
+    assert_fails(
+        name,
+        starts_from_label_0,
+        "for the group S3 relabelled (identity = label 4)",
+        "you started from label 0, which is not the identity here (the identity is label 4)",
+    )
+    assert_fails(name, full_product_everywhere, "for the group S3", "position 1 should be g1···g2")
     assert_fails(name, left_multiplication, "for the group S3", "multiplies on the right: table[previous][g")
     assert_fails(name, pairwise, "for the group S3", "should be g1···g")
     assert_fails(name, starts_at_identity, "position 0 should be g1")
@@ -142,7 +194,23 @@ def test_masked_accuracy_wrong_answers(solutions):
         pred = logits.argmax(1)[:, None, :].expand_as(logits)[..., 0]
         return int(((pred == targets) & mask).sum()) / int(mask.sum())
 
+    def mean_of_sequence_accuracies(logits, targets):
+        mask = targets != IGNORE_INDEX
+        correct, scored = ((logits.argmax(-1) == targets) & mask).sum(1).double(), mask.sum(1).double()
+        return float((correct[scored > 0] / scored[scored > 0]).mean())
+
+    def divided_by_the_batch(logits, targets):
+        mask = targets != IGNORE_INDEX
+        return int(((logits.argmax(-1) == targets) & mask).sum()) / targets.shape[0]
+
+    def integer_division(logits, targets):
+        mask = targets != IGNORE_INDEX
+        return int(((logits.argmax(-1) == targets) & mask).sum()) // int(mask.sum())
+
     name = "check_masked_accuracy"
+    assert_fails(name, mean_of_sequence_accuracies, "about a third of the positions scored", "the per-sequence accuracies")
+    assert_fails(name, divided_by_the_batch, "you returned 4.75", "you divided by the batch size")
+    assert_fails(name, integer_division, "with every position scored you returned 0;", "19 of the 24 scored positions")
     assert run(name, all_positions).passed is False
     assert_fails(name, all_positions, "only the last position scored", "divided by all positions")
     assert_fails(name, mask_ignored_as_right, "only the last position scored", "scored positions are right")

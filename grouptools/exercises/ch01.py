@@ -13,6 +13,7 @@ Explained in Chapter 1 exercises, *How the checks work*.
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -65,6 +66,7 @@ _MIN3 = _op_table(3, min)  # associative, identity 2
 _LEFT = [[0, 1], [0, 1]]  # a·b = b: every element is a left identity, none a right identity
 _RIGHT = [[0, 0], [1, 1]]  # a·b = a: every element is a right identity, none a left identity
 _SUB3 = _op_table(3, lambda a, b: (a - b) % 3)  # a Latin square with a right identity only
+_TWO_INVERSES = [[0, 1, 2], [1, 0, 0], [2, 0, 0]]  # identity 0; 1·1 = 1·2 = 2·1 = 2·2 = 0
 
 
 # ---------------------------------------------------------------------- 1.1
@@ -149,6 +151,23 @@ def _with_entry(base: Table, a: int, b: int, value: int) -> Table:
     return t
 
 
+def _transposed(t: Table) -> Table:
+    return [list(column) for column in zip(*t)]
+
+
+def _order_hint(t: Table, got: tuple[int, int, int], expected: tuple[int, int, int]) -> str:
+    """Which search produces this later triple, as far as the checker can tell."""
+    n = len(t)
+    bad = [x for x in itertools.product(range(n), repeat=3) if t[t[x[0]][x[1]]][x[2]] != t[x[0]][t[x[1]][x[2]]]]
+    if got == bad[-1]:
+        return ": you returned the last non-associative triple; stop at the first"
+    if len(set(expected)) < 3 and len(set(got)) == 3:
+        return ": a triple may repeat a label, as (a, a, b) does"
+    if list(expected) != sorted(expected) and list(got) == sorted(got):
+        return ": every order of a, b, c counts, not only a ≤ b ≤ c"
+    return ""
+
+
 @checker("Exercise 1.2")
 def check_first_nonassociative_triple(first_nonassociative_triple: Callable[[Table], Any]) -> str:
     """Check ``first_nonassociative_triple(table)``: the lexicographically first (a, b, c)
@@ -198,14 +217,17 @@ def check_first_nonassociative_triple(first_nonassociative_triple: Callable[[Tab
                 f"(for your triple, {_assoc_detail(t, a, b, c)}); return None"
             )
         if holds:
+            hint = ""
+            if got == _first_bad_triple(_transposed(t)):
+                hint = " (it is the first non-associative triple of table[b][a]: table[a][b] is a·b, row a, column b)"
             raise ExerciseFailure(
                 f"for {case.what} you returned {got}, but that triple is associative: "
-                f"{_assoc_detail(t, a, b, c)}. The first non-associative triple is {expected}"
+                f"{_assoc_detail(t, a, b, c)}. The first non-associative triple is {expected}{hint}"
             )
         if got != expected:
             raise ExerciseFailure(
                 f"for {case.what} you returned {got}, which is non-associative, but {expected} comes "
-                f"earlier in lexicographic order ({_assoc_detail(t, *expected)})"
+                f"earlier in lexicographic order ({_assoc_detail(t, *expected)}){_order_hint(t, got, expected)}"
             )
     return f"all {len(cases)} tables answered correctly"
 
@@ -318,6 +340,7 @@ def check_inverses(inverses: Callable[[Table, int], Any]) -> str:
         (_Case(quaternion().table, "the Cayley table of Q8"), 0),
         (_Case(_relabel(cyclic(5).table, [4, 0, 1, 2, 3]), "a relabelled Cayley table of Z5 (identity 4)"), 4),
         (_Case(_MIN3, f"the table {_MIN3} of a·b = min(a, b)"), 2),
+        (_Case(_TWO_INVERSES, f"the table {_TWO_INVERSES} (not associative: 1 and 2 each have two inverses)"), 0),
     ]
     for case, e in cases:
         t = case.table
@@ -349,6 +372,13 @@ def check_inverses(inverses: Callable[[Table, int], Any]) -> str:
                 raise ExerciseFailure(
                     f"{where} you returned inv[{a}] = {b}, but {products} "
                     f"({'it must be' if a == b else 'both must be'} {e}); the inverse of {a} is {expected[a]}"
+                )
+            if b != expected[a]:
+                c = expected[a]
+                products = f"{a}·{a} = {e}" if a == c else f"{a}·{c} = {c}·{a} = {e}"
+                raise ExerciseFailure(
+                    f"{where} you returned inv[{a}] = {b}, which is an inverse of {a}, but so is {c} "
+                    f"({products}): when several labels work, return the smallest"
                 )
     return f"all {len(cases)} tables answered correctly"
 
@@ -475,8 +505,10 @@ def check_is_cyclic(is_cyclic: Callable[[FiniteGroup], bool]) -> str:
         quaternion(),
         FiniteGroup.from_table(shuffled, ["e", "a", "b", "c", "d", "f"], name="a relabelled Z6"),
         symmetric(3),
+        cyclic(4),  # cyclic groups whose order is not square-free
+        cyclic(9),
     ]
-    for n in (8, 9, 15, 18):
+    for n in (8, 9, 15, 18, 25):
         units, table = _units(n)
         groups.append(FiniteGroup.from_table(table, [str(u) for u in units], name=f"Z_{n}^×"))
     for G in groups:
@@ -491,9 +523,16 @@ def check_is_cyclic(is_cyclic: Callable[[FiniteGroup], bool]) -> str:
             )
         if expected and not got:
             g = int(np.flatnonzero(orders == G.order)[0])
+            p = next((p for p in range(2, G.order) if G.order % (p * p) == 0), None)
+            hint = ""
+            if p is not None:
+                hint = (
+                    f" (|G| = {G.order} is divisible by {p}² = {p * p}: an abelian group of square-free order is "
+                    "cyclic, but a cyclic group can have any order)"
+                )
             raise ExerciseFailure(
                 f"for {G.name} you returned False, but the element {G.names[g]!r} has order {G.order} = |G|, "
-                "so its powers are all of G"
+                f"so its powers are all of G{hint}"
             )
     return f"all {len(groups)} groups classified correctly"
 
@@ -515,8 +554,17 @@ def _as_input(x: Any, d: int, dtype: Any, who: str, where: str) -> Any:
     return t.reshape(1, d)
 
 
-def _check_collision(model: Any, answer: Any, where: str, scale_of: Callable[[float], float]) -> None:
-    """Verify that ``answer`` is a pair of clearly different inputs with (numerically) equal outputs."""
+def _check_collision(
+    model: Any,
+    answer: Any,
+    where: str,
+    scale_of: Callable[[float], float],
+    explain: Callable[[Any, Any], str] | None = None,
+) -> None:
+    """Verify that ``answer`` is a pair of clearly different inputs with (numerically) equal outputs.
+
+    ``explain(x, x_prime)`` (rows of shape (1, d)) may say why the outputs differ.
+    """
     import torch
 
     first = next(m for m in model.modules() if isinstance(m, torch.nn.Linear))
@@ -539,7 +587,7 @@ def _check_collision(model: Any, answer: Any, where: str, scale_of: Callable[[fl
     if not diff <= tol:
         raise ExerciseFailure(
             f"{where} your inputs give different outputs: the largest entry of |model(x) − model(x_prime)| "
-            f"is {diff:.3g}, but they must agree within {tol:.2g}"
+            f"is {diff:.3g}, but they must agree within {tol:.2g}{explain(x, y) if explain else ''}"
         )
 
 
@@ -609,12 +657,46 @@ def _relu_cases() -> list[tuple[Any, str]]:
             layers += [torch.nn.Linear(widths[k], widths[k + 1]), torch.nn.ReLU()]
         return torch.nn.Sequential(*layers[:-1])
 
+    def large_bias() -> Any:  # first-layer biases above 1, unlike the default initialisation's
+        model = mlp((3, 3, 2))
+        with torch.no_grad():
+            model[0].bias.copy_(torch.tensor([2.5, -1.5, 4.0]))
+        return model
+
     out = []
     for seed, widths in ((6, (3, 3, 3)), (7, (4, 4, 4, 4)), (8, (2, 2, 2)), (9, (5, 5, 3))):
         model = _seeded(seed, lambda: mlp(widths))
         shape = " → ".join(map(str, widths))
         out.append((model, f"the ReLU network {shape} (its first weight matrix is invertible)"))
+    out.append((_seeded(10, large_bias), "the ReLU network 3 → 3 → 2 whose first layer has the bias (2.5, −1.5, 4)"))
     return out
+
+
+def _relu_explanation(model: Any, x: Any, y: Any) -> str:
+    """Which first-layer units let the difference through, and the slip that explains it."""
+    import torch
+
+    W, b = model[0].weight.detach(), model[0].bias.detach()
+    with torch.no_grad():
+        hx, hy = (x @ W.T + b)[0], (y @ W.T + b)[0]
+    passing = [k for k in range(len(b)) if float(max(hx[k], hy[k])) > 0]
+    if not passing:
+        return ""
+    shown = ", ".join(map(str, passing))
+    why = (
+        f": the first layer's pre-activations W₁x + b₁ = {[round(float(v), 3) for v in hx]} and "
+        f"W₁x′ + b₁ = {[round(float(v), 3) for v in hy]} are positive in unit{'s' if len(passing) > 1 else ''} "
+        f"{shown}, where the ReLU passes the difference on"
+    )
+    def constant_negative(v: Any) -> bool:  # what solving "= −c" for a constant c gives
+        return bool((v < 0).all() and (v.max() - v.min()) <= 1e-4 * float(v.abs().max()))
+
+    with torch.no_grad():
+        if constant_negative((x @ W.T)[0]) and constant_negative((y @ W.T)[0]):
+            why += "; W₁x alone is negative in every unit: did you forget the bias b₁?"
+        elif constant_negative((x @ W)[0] + b) and constant_negative((y @ W)[0] + b):
+            why += "; W₁ᵀx + b₁ is negative in every unit: nn.Linear computes W₁x + b₁, its weight has shape (out, in)"
+    return why
 
 
 @checker("Exercise 1.9")
@@ -635,5 +717,7 @@ def check_relu_collision(relu_collision: Callable[[Any], Any]) -> str:
         ]
         scale = math.prod(1.0 + n for n in norms)
         answer = _call(relu_collision, f"for {what}", model)
-        _check_collision(model, answer, f"for {what}", lambda size: scale * size)
+        _check_collision(
+            model, answer, f"for {what}", lambda size: scale * size, lambda x, y: _relu_explanation(model, x, y)
+        )
     return f"collisions found for all {len(cases)} networks"

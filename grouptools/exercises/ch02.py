@@ -338,7 +338,10 @@ def check_normality_witness(normality_witness: Callable[[FiniteGroup, list[int]]
                 f"{where} you returned {_returned(got)}, which is not a pair of elements: {exc}"
             ) from None
         if n not in N:
-            raise ExerciseFailure(f"{where} you returned (g, n) = {tuple(got)}, but n = {_el(G, n)} is not in N")
+            swapped = " (g comes from G and n from N: did you swap them?)" if g in N else ""
+            raise ExerciseFailure(
+                f"{where} you returned (g, n) = {tuple(got)}, but n = {_el(G, n)} is not in N{swapped}"
+            )
         c = G.product(g, n, G.inverse(g))
         if c in N:
             tail = "N is normal: return None" if expected is None else f"a witness is {expected}"

@@ -96,6 +96,7 @@ def check_first_violation(first_violation: Callable[[Table, Table, list[int]], A
         (Z3, Z2, [1, 1, 1], "the constant map Z3 → Z2, g ↦ 1"),
         (tS3, Z2, sign, "the sign S3 → Z2"),
         (tS3, Z2, [0, 1, 1, 0, 0, 1], "the map S3 → Z2 given by [0, 1, 1, 0, 0, 1]"),
+        (tS3, Z2, [0, 0, 0, 1, 0, 1], "the map S3 → Z2 given by [0, 0, 0, 1, 0, 1]"),  # first violation (2, 1)
         (tS3, tS3, inverse, "the map S3 → S3, g ↦ g⁻¹"),
         (_tbl(Q8), _tbl(klein_four()), to_v4, "the map Q8 → V4 that forgets the sign"),
         (Z4, z2_shift, [1, 0, 1, 0], "Z4 → Z2 (identity of Z2 relabelled 1), g ↦ g mod 2"),
@@ -133,9 +134,12 @@ def check_first_violation(first_violation: Callable[[Table, Table, list[int]], A
                 f"The first violating pair is {expected}"
             )
         if got != expected:
+            hint = ""
+            if got[0] <= got[1] and expected[0] > expected[1]:
+                hint = ": the pairs with b < a count too (a·b and b·a differ in a group that is not abelian)"
             raise ExerciseFailure(
                 f"{where} you returned {got}, which violates the rule, but {expected} comes earlier in "
-                f"lexicographic order ({_pair_detail(tG, tH, phi, *expected)})"
+                f"lexicographic order ({_pair_detail(tG, tH, phi, *expected)}){hint}"
             )
     return f"all {len(cases)} maps answered correctly"
 
@@ -153,13 +157,16 @@ def check_kernel(kernel: Callable[[FiniteGroup, FiniteGroup, list[int]], Any]) -
     Z12 = cyclic(12)
     flip = [0, 0, 0, 0, 1, 1, 1, 1]  # D4 → Z2: rotations ↦ 0, reflections ↦ 1
     flip_b = [0] * 8
+    odd_b = [0] * 8  # D4 → Z2 with kernel {e, r^2, s, r^2 s}: label 0 (r^3) is not in it
     for g, name in enumerate(D4b.names):
         flip_b[g] = 1 if "s" in name else 0
+        odd_b[g] = 1 if name.split(" ")[0] in ("r", "r^3") else 0
     cases = [
         (D4, Z2, flip, "flip: D4 → Z2 (rotations ↦ 0, reflections ↦ 1)"),
         (Z12, Z4, [g % 4 for g in range(12)], "Z12 → Z4, g ↦ g mod 4"),
         (D4, Z2b, [1 - x for x in flip], "flip: D4 → Z2, where the identity of Z2 is label 1"),
         (D4b, Z2, flip_b, "flip on a relabelled D4 (its identity is label 5)"),
+        (D4b, Z2, odd_b, "the map r^k s^j ↦ k mod 2 on a relabelled D4 (its identity is label 5, label 0 is r^3)"),
         (S3, S3, list(S3.elements), "the identity map S3 → S3"),
         (S3, Z4, [0] * 6, "the trivial map S3 → Z4"),
         (Z12, cyclic(6), [(2 * g) % 6 for g in range(12)], "Z12 → Z6, g ↦ 2g mod 6"),
@@ -177,9 +184,15 @@ def check_kernel(kernel: Callable[[FiniteGroup, FiniteGroup, list[int]], Any]) -
             g = extra[0]
             if not 0 <= g < G.order:
                 raise ExerciseFailure(f"{where} you returned {sorted(got)}, but {g} is not a label of G (0..{G.order - 1})")
+            hint = ""
+            if G.identity != 0 and sorted(set(got)) == [x for x in G.elements if phi[x] == phi[0]]:
+                hint = (
+                    f" (you compared with φ(0), the image of label 0 = {names[0]}; the identity of G is label "
+                    f"{G.identity}, and φ(e_G) = e_H)"
+                )
             raise ExerciseFailure(
                 f"{where} you returned {sorted(got)}, but {g} ({names[g]}) is not in the kernel: φ({g}) = {phi[g]}, "
-                f"and the identity of H is label {H.identity}; the kernel is {expected}"
+                f"and the identity of H is label {H.identity}; the kernel is {expected}{hint}"
             )
         if missing:
             g = missing[0]

@@ -143,6 +143,7 @@ def _witness_detail(G: FiniteGroup, act: Callable[[int, Any], Any], w: tuple) ->
 def _action_cases() -> list[tuple[str, FiniteGroup, list[Any], Callable[[int, Any], Any]]]:
     D3, D4, S3, Q8 = dihedral(3), dihedral(4), symmetric(3), quaternion()
     Z4 = cyclic(4)
+    R3 = D3.relabelled([2, 0, 1, 3, 5, 4])  # the identity is label 2
     perm = S3.permutations.perms
     inv3 = [D3.inverse(g) for g in D3.elements]
     corner = [[(k + i) % 4 if g < 4 else (k - i) % 4 for i in range(4)] for g in range(8) for k in [g % 4]]
@@ -164,6 +165,13 @@ def _action_cases() -> list[tuple[str, FiniteGroup, list[Any], Callable[[int, An
          lambda g, x: x if Q8.names[g] in ("1", "-1", "i", "-i") else 1 - x),  # fmt: skip
         ("Z4 where k sends 0 to 1 and fixes the rest, on 0..2", Z4, [0, 1, 2],
          lambda g, x: 1 if (x == 0 and g != 0) else x),  # fmt: skip
+        # two laws fail at once: the order of the checks decides the answer
+        ("Z3 with g·x = x + 1 mod 3 for every g (identity and compatibility fail)", cyclic(3), [0, 1, 2],
+         lambda g, x: (x + 1) % 3),  # fmt: skip
+        ("D3 with g·x = x + 1 for every g, on 0..2 (closure, identity and compatibility fail)", D3, [0, 1, 2],
+         lambda g, x: x + 1),  # fmt: skip
+        ("a relabelled D3 (identity = label 2) on itself by left multiplication", R3, list(range(6)),
+         lambda g, x: R3.product(g, x)),  # fmt: skip
     ]
 
 
@@ -194,11 +202,22 @@ def check_action_witness(action_witness: Callable[[FiniteGroup, list, Callable[[
             )
         got = tuple(int(v) if isinstance(v, np.integer) else v for v in got)
         if expected is None:
-            raise ExerciseFailure(f"{where} you returned {got}, but it is an action: both laws hold; return None")
-        if got != expected:
+            hint = ""
+            if got[0] == "identity" and G.identity != 0:
+                hint = f" (the identity of this group is label {G.identity}, G.identity, not label 0)"
             raise ExerciseFailure(
-                f"{where} you returned {got}, expected {expected}: {_witness_detail(G, act, expected)} "
-                "(check closure, then the identity law, then compatibility, each in label and point order)"
+                f"{where} you returned {got}, but it is an action: closure and both laws hold; return None{hint}"
+            )
+        if got != expected:
+            laws = ("closure", "identity", "compatibility")
+            order = "check closure, then the identity law, then compatibility, each in label and point order"
+            if got[0] != expected[0] and expected[0] in laws[: laws.index(got[0])]:
+                order = (
+                    f"{got[0]} fails too, but {expected[0]} comes first: check closure, then the identity law, "
+                    "then compatibility"
+                )
+            raise ExerciseFailure(
+                f"{where} you returned {got}, expected {expected}: {_witness_detail(G, act, expected)} ({order})"
             )
     return f"all {len(cases)} rules classified correctly"
 
@@ -320,10 +339,16 @@ def check_count_square_images(count_square_images: Callable[..., Any]) -> str:
             cycles = _cell_action(n, mirrors).cycle_counts()
             names = dihedral(4).names  # e, r, r^2, r^3, then the mirrors
             fixed = ", ".join(f"{names[g]}: {k}^{int(c)}" for g, c in enumerate(cycles))
+            close = ""
+            if abs(got - expected) <= 1e-12 * expected:
+                close = (
+                    ": your count is off by a relative 10⁻¹² or less, the rounding of a float (53 bits); "
+                    "stay with Python integers, and divide with //"
+                )
             raise ExerciseFailure(
                 f"{where} you returned {got}, but there {'is' if expected == 1 else 'are'} {expected} {n}×{n} "
                 f"image{'' if expected == 1 else 's'} in {k} grey level{'' if k == 1 else 's'} "
-                f"up to {group} (counted {how}); the images fixed by each element number {fixed}"
+                f"up to {group} (counted {how}); the images fixed by each element number {fixed}{close}"
             )
     return f"all {len(cases)} counts agree with brute force and Burnside"
 
@@ -397,6 +422,9 @@ def check_left_absorbing(left_absorbing: Callable[[list[list[int]]], Any]) -> st
         ([[b for b in range(3)] for _ in range(3)], "the table [[0, 1, 2], [0, 1, 2], [0, 1, 2]] of a·b = b"),
         ([[max(a, b) for b in range(n3)] for a in range(n3)], "the table of a·b = max(a, b) on 0..2"),
         ([[min(a, b) for b in range(n3)] for a in range(n3)], "the table of a·b = min(a, b) on 0..2"),
+        ([[0] * n3 for _ in range(n3)], "the table [[0, 0, 0], [0, 0, 0], [0, 0, 0]] of a·b = 0"),
+        ([[(a + 1) % n3 if a == b else a for b in range(n3)] for a in range(n3)],
+         "the table [[1, 0, 0], [1, 2, 1], [2, 2, 0]] of a·b = a, except a·a = a + 1 mod 3"),  # fmt: skip
         (maps2, f"the monoid of all maps {{0, 1}} → {{0, 1}} under composition (maps {names2} by their values)"),
         (maps3, "the monoid of all 27 maps {0, 1, 2} → {0, 1, 2} under composition"),
     ]
@@ -415,8 +443,13 @@ def check_left_absorbing(left_absorbing: Callable[[list[list[int]]], Any]) -> st
                 raise ExerciseFailure(f"{where} you returned {got}, but the labels are 0..{n - 1}")
             bad = next((x for x in range(n) if t[z][x] != z), None)
             if bad is not None:
+                hint = ""
+                if len(set(t[z])) == 1:
+                    hint = f": row {z} is constant, but all {t[z][0]}s; a left-absorbing z has a row of z's"
+                elif bad == z:
+                    hint = f": x runs over every label, z = {z} itself included"
                 raise ExerciseFailure(
-                    f"{where} you returned {got}, but {z} is not left-absorbing: {z}·{bad} = {t[z][bad]}, not {z}"
+                    f"{where} you returned {got}, but {z} is not left-absorbing: {z}·{bad} = {t[z][bad]}, not {z}{hint}"
                 )
         missing = [z for z in expected if z not in got]
         if missing:

@@ -145,6 +145,29 @@ def _reference_lift(x: torch.Tensor, psi: torch.Tensor) -> torch.Tensor:
     return F.conv2d(x[None, None], w, padding=k // 2)[0]
 
 
+def _lift_hint(x: torch.Tensor, psi: torch.Tensor, got: torch.Tensor, want: torch.Tensor, r: int) -> str:
+    """Which slip produces exactly this channel, as far as the checker can tell."""
+    k = psi.shape[-1]
+
+    def same(other: torch.Tensor) -> bool:
+        return torch.allclose(got[r], other, atol=1e-9)
+
+    if r and same(want[(-r) % 4]):
+        return " — it is the channel for the opposite turn: rotate ψ by r quarter turns with torch.rot90(psi, r)"
+    if r and same(want[0]):
+        return " — it equals channel 0: did you forget to rotate the filter?"
+    if same(_reference_lift(x, psi.flip(0, 1))[r]):
+        return " — it is a true convolution (ψ flipped): F.conv2d computes a correlation, which is what the exercise asks for"
+    turn = next((s for s in range(4) if s != r and same(want[s])), None)
+    if turn is not None:
+        return f" — it is the channel for {turn} quarter turn{'s' if turn != 1 else ''}: channel r uses torch.rot90(psi, r), r = 0, 1, 2, 3"
+    if same(F.conv2d(torch.rot90(x, r, (0, 1))[None, None], psi[None, None], padding=k // 2)[0, 0]):
+        return " — you turned the image, not the filter: channel r correlates x with torch.rot90(psi, r)"
+    if same(F.conv2d(F.pad(x[None, None], (k // 2,) * 4, mode="circular"), torch.rot90(psi, r, (0, 1))[None, None])[0, 0]):
+        return " — you padded circularly: 'same' padding pads with zeros, F.conv2d(…, padding=k // 2)"
+    return ""
+
+
 @checker("Exercise 5.3")
 def check_lift(lift: Callable[[torch.Tensor, torch.Tensor], Any]) -> str:
     """Check ``lift(x, psi)``: the (4, H, H) stack of conv2d(x, rot90(ψ, k)), k = 0..3, with 'same' padding.
@@ -163,12 +186,7 @@ def check_lift(lift: Callable[[torch.Tensor, torch.Tensor], Any]) -> str:
             continue
         for r in range(4):
             if not torch.allclose(got[r], want[r], atol=1e-9):
-                hint = ""
-                if torch.allclose(got[r], want[(-r) % 4], atol=1e-9):
-                    hint = " — it is the channel for the opposite turn: rotate ψ by k quarter turns with torch.rot90(psi, k)"
-                elif torch.allclose(got[r], want[0], atol=1e-9):
-                    hint = " — it equals channel 0: did you forget to rotate the filter?"
-                raise ExerciseFailure(f"{where}, channel {r} of your output is wrong{hint}")
+                raise ExerciseFailure(f"{where}, channel {r} of your output is wrong{_lift_hint(x, psi, got, want, r)}")
     # the property that matters: rotating the image rotates and shifts the channels
     x = torch.randn(6, 6, generator=gen, dtype=DT)
     psi = torch.randn(3, 3, generator=gen, dtype=DT)
@@ -221,9 +239,16 @@ def check_permute_and_scale(permute_and_scale: Callable[..., Any]) -> str:
         want1 = torch.empty_like(W1)
         want1[p] = W1 * scale[:, None]
         if not torch.allclose(V1, want1, atol=1e-9):
+            unscaled = torch.empty_like(W1)
+            unscaled[p] = W1
+            hint = ""
+            if torch.allclose(V1, unscaled, atol=1e-9):
+                hint = "; your units are in the right slots but not scaled"
+            elif torch.allclose(V1, W1[p] * scale[p][:, None], atol=1e-9) or torch.allclose(V1, W1[p] * scale[:, None], atol=1e-9):
+                hint = "; you moved unit perm[i] to slot i, the inverse permutation"
             raise ExerciseFailure(
                 f"{where} the function is unchanged, but hidden units are not where the exercise asks: "
-                f"row perm[i] of the new W1 must be scale[i] times row i of W1 (row 0 goes to row {perm[0]})"
+                f"row perm[i] of the new W1 must be scale[i] times row i of W1 (row 0 goes to row {perm[0]}){hint}"
             )
     return f"all {len(cases)} transformations correct; the networks compute the same function"
 
@@ -243,6 +268,7 @@ def _matrix_cases() -> list[tuple[str, torch.Tensor, bool]]:
         ("the zero matrix", torch.zeros(2, 2, dtype=DT), False),
         ("minus a permutation matrix", t([[0, -1.0], [-1.0, 0]]), False),
         ("a positive diagonal matrix with a tiny entry", t([[1e-3, 0], [0, 5.0]]), True),
+        ("an upper-triangular matrix with a tiny off-diagonal entry", t([[1.0, 1e-9], [0, 1.0]]), False),
     ]
 
 
@@ -269,6 +295,13 @@ def check_commutes_with_relu(commutes_with_relu: Callable[[torch.Tensor], Any]) 
                     if z is not None
                     else "it is not invertible, so it does not act on parameters at all"
                 )
+                if z is not None:
+                    gap = float((torch.relu(M @ z) - M @ torch.relu(z)).abs().max())
+                    if gap < 1e-6:
+                        why += (
+                            f" (they differ by only {gap:.1g}: a tolerance such as torch.allclose's misses it; "
+                            "count the non-zero entries exactly)"
+                        )
             raise ExerciseFailure(f"{where} you returned {got}, expected {want}: {why}")
     return f"all {len(cases)} matrices classified correctly"
 
@@ -279,7 +312,7 @@ def _relu_witness(M: torch.Tensor) -> torch.Tensor | None:
     n = M.shape[0]
     for signs in itertools.product([-1.0, 1.0, 2.0], repeat=n):
         z = torch.tensor(signs, dtype=DT)
-        if not torch.allclose(torch.relu(M @ z), M @ torch.relu(z)):
+        if not torch.equal(torch.relu(M @ z), M @ torch.relu(z)):  # exactly: a tiny entry makes a tiny difference
             return z
     return None
 

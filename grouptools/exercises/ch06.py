@@ -390,6 +390,10 @@ def check_fourier_coefficients(fourier_coefficients: Callable[[FiniteGroup, np.n
                         hint = " (your matrix is the transpose: use ρ(g) itself)"
                     elif np.allclose(a, b.conj(), atol=1e-8):
                         hint = " (your matrix is the complex conjugate: f̂(ρ) = Σ f(g) ρ(g), no conjugation)"
+                    elif np.allclose(a, b.conj().T, atol=1e-8):
+                        hint = " (your matrix is the conjugate transpose: f̂(ρ) = Σ f(g) ρ(g), no ρ(g)†)"
+                    elif np.allclose(a * G.order, b, atol=1e-8):
+                        hint = f" (your matrix is f̂(ρ)/|G|: the transform Σ f(g) ρ(g) has no factor 1/{G.order})"
                     raise ExerciseFailure(
                         f"{where} the entry [{r}, {c}] of f̂({rho.name}) (degree {rho.degree}) is {_fmt(a[r, c])}, "
                         f"expected {_fmt(b[r, c])}{hint}"

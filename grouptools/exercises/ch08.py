@@ -26,6 +26,7 @@ import numpy as np
 
 from ..groups import FiniteGroup
 from ..irreps import irreps
+from ..formatting import fmt
 from ..named import cyclic, dihedral, quaternion, symmetric
 from ..nn.group_learning import group_table_dataset
 from ..nn.interpret import character_similarity, irrep_fractions, product_with_inverse, project_irreps, real_irreps
@@ -287,6 +288,9 @@ def _faithful_cases() -> list[tuple[str, FiniteGroup, int, np.ndarray]]:
     name, S4 = _groups()[3]
     chi = irreps(S4)[2].character() + 1e-13 * rng.standard_normal(S4.order)
     out.append((name + ", with rounding noise of size 1e-13 on the character", S4, 2, chi))
+    # faithful, with χ(1) = e^{iπ/6} only 0.52 away from χ(e) = 1: a loose tolerance takes 1 for the kernel
+    Z12 = cyclic(12)
+    out.append(("Z12", Z12, 2, irreps(Z12)[2].character()))
     return out
 
 
@@ -308,20 +312,35 @@ def check_is_faithful(is_faithful: Callable[[np.ndarray, int], Any]) -> str:
         if got == want:
             continue
         nm = G.element_name
+        at_zero = ""
+        if G.identity != 0 and got == bool(np.isclose(chi, chi[0]).sum() == 1):  # the answer χ(label 0) gives
+            at_zero = (
+                f" (were you comparing with χ at label 0? Label 0 is {nm(0)}; the identity is label {G.identity},"
+                " the argument `identity`)"
+            )
         if want:
             big = [g for g in G.elements if g != G.identity and abs(abs(chi[g]) - chi[G.identity].real) < 1e-6]
+            near = [g for g in G.elements if g != G.identity and abs(chi[g] - chi[G.identity]) < 0.75]
             detail = f"only the identity {nm(G.identity)} has χ(g) = χ(e) = {_num(chi[G.identity].real)}"
-            if big:
+            if near:
+                g = min(near, key=lambda h: abs(chi[h] - chi[G.identity]))
+                detail += (
+                    f"; at g = {nm(g)}, χ(g) = {fmt(complex(chi[g]), 4, trim=True)} is only "
+                    f"{_num(abs(chi[g] - chi[G.identity]))} away from χ(e), but not equal: your tolerance is too loose "
+                    "(np.isclose's default is right for rounding errors)"
+                )
+            elif big:
                 g = big[0]
                 detail += (
                     f"; at g = {nm(g)}, χ(g) = {_num(chi[g].real)}: |χ(g)| = χ(e) there, but ρ(g) is −I (or another"
                     " scalar), not I — compare χ(g) itself with χ(e), not its absolute value"
                 )
-            raise ExerciseFailure(f"{where} you returned False, expected True: {detail}")
+            raise ExerciseFailure(f"{where} you returned False, expected True: {detail}{at_zero}")
         g = next(g for g in kernel if g != G.identity)
         detail = f"g = {nm(g)} ≠ e has χ(g) = {_num(chi[g].real)} = χ(e), so ρ(g) = I and g is in the kernel"
         if abs(chi[g] - chi[G.identity]) > 0:
             detail += " (up to rounding: compare with a tolerance such as np.isclose, not ==)"
+        detail += at_zero
         raise ExerciseFailure(f"{where} you returned True, expected False: {detail}")
     return f"all {len(cases)} characters correct ({n_yes} faithful irreps, {len(cases) - n_yes} not faithful)"
 
@@ -374,6 +393,18 @@ def check_character_similarity(character_similarity_fn: Callable[[np.ndarray, np
             hint = " — you centred over a; centre over c, the last axis (softmax ignores a constant per (a, b))"
         elif math.isclose(got, cos(L - L.mean(axis=2, keepdims=True), X.transpose(1, 0, 2)), rel_tol=1e-6):
             hint = " — that is the cosine with Re χ(b·a·c⁻¹); the group is not abelian, keep the order a·b·c⁻¹"
+        elif math.isclose(got, cos(L - L.mean(), X), rel_tol=1e-6):
+            hint = (
+                " — you centred over the whole tensor (as a correlation coefficient does); centre over c for each "
+                "pair (a, b): L − L.mean(axis=2, keepdims=True)"
+            )
+        elif math.isclose(got, cos(L - L.mean(axis=2), X), rel_tol=1e-6):
+            hint = (
+                " — L.mean(axis=2) has shape (|G|, |G|) and broadcasts against the wrong axes: keep the axis, "
+                "L.mean(axis=2, keepdims=True)"
+            )
+        elif math.isclose(got, cos(L - L.mean(axis=2, keepdims=True), np.abs(chi)[abc]), rel_tol=1e-6):
+            hint = " — that is the cosine with |χ(a·b·c⁻¹)|; use the real part Re χ"
         elif not np.allclose(np.imag(chi), 0) and math.isclose(
             got, cos(L - L.mean(axis=2, keepdims=True), chi[abc]), rel_tol=1e-6
         ):

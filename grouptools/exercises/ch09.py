@@ -150,7 +150,14 @@ def _reference_gap(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, p
     act = lambda z: permute_positions(z, perm)  # noqa: E731
     if how == "invariance":
         return float((f(act(x)) - f(x)).abs().max())
-    return float((f(act(x)) - act(f(x))).abs().max())
+    diff = f(act(x)) - act(f(x))
+    if how == "signed":
+        return float(diff.max())
+    if how == "norm":
+        return float(torch.linalg.norm(diff))
+    if how == "relative":
+        return float(diff.abs().max() / f(x).abs().max())
+    return float(diff.abs().max())
 
 
 @checker("Exercise 9.2")
@@ -190,6 +197,12 @@ def check_permutation_gap(permutation_gap: Callable[[Callable, torch.Tensor, lis
             )
         elif abs(got - _reference_gap(f, x, perm, "invariance")) <= 1e-9 * max(1.0, abs(got)):
             why = ": you compared f(σ·x) with f(x) (invariance); equivariance compares it with σ·f(x)"
+        elif abs(got - _reference_gap(f, x, perm, "signed")) <= 1e-9 * max(1.0, abs(got)):
+            why = ": that is the largest signed difference; take the absolute value before the maximum"
+        elif abs(got - _reference_gap(f, x, perm, "norm")) <= 1e-9 * max(1.0, abs(got)):
+            why = ": that is the norm of the whole difference; the gap is its largest absolute entry"
+        elif abs(got - _reference_gap(f, x, perm, "relative")) <= 1e-9 * max(1.0, abs(got)):
+            why = ": that is the gap relative to max |f(x)|; return the absolute gap"
         elif equivariant:
             why = ": this f is equivariant, so the gap is 0 up to rounding"
         raise ExerciseFailure(f"{where} you returned {_num(got)}, expected {_num(want)}{why}")
@@ -233,8 +246,12 @@ def check_bilinear(bilinear: Callable[[torch.Tensor, torch.Tensor, float], Any])
             why = ""
             if _close(Ab, zoh_A, 1e-10):
                 why = ": that is exp(ΔA), the zero-order hold; the bilinear transform is (I − ΔA/2)⁻¹(I + ΔA/2)"
-            elif _close(Ab, eye + dt * A, 1e-10):
+            elif _close(Ab, eye + dt * A, 1e-10) and _close(Bb, dt * B, 1e-10):
                 why = ": that is I + ΔA, forward Euler; the bilinear transform averages the two ends of the step"
+            elif _close(Ab, torch.linalg.solve(eye - dt * A, eye + dt * A), 1e-10):
+                why = ": that is (I − ΔA)⁻¹(I + ΔA), with Δ where the formula has Δ/2"
+            elif _close(Ab, torch.linalg.inv(eye - dt * A), 1e-10):
+                why = ": that is (I − ΔA)⁻¹, backward Euler; the bilinear transform averages the two ends of the step"
             elif _close(Ab, torch.linalg.inv(want_A), 1e-10):
                 why = ": that is the inverse of Ā — the signs are swapped, (I − ΔA/2) goes under the inverse"
             shown = _vec(Ab) if n > 1 else _num(float(Ab))
@@ -289,6 +306,15 @@ def check_ssm_kernel(ssm_kernel: Callable[[torch.Tensor, torch.Tensor, torch.Ten
             why = ": your kernel starts at C Ā B̄; the first tap is K_0 = C B̄ (x_0 = B̄ u_0 is read out at once)"
         elif L > 1 and abs(float(got[0])) < 1e-12 and _close(got[1:], want[:-1], 1e-10):
             why = ": your kernel is delayed by one step — read out y_k after adding B̄ u_k to the state, not before"
+        elif isinstance(raw, torch.Tensor) and raw.dtype in (torch.float32, torch.float16, torch.bfloat16):
+            why = (
+                f": your taps are {str(raw.dtype).replace('torch.', '')} (torch.zeros(L) is float32 unless told "
+                "otherwise), which keeps 7 digits; keep the dtype of Ā, float64"
+            )
+        elif _close(got, torch.cumsum(want, 0), 1e-10):
+            why = ": that is the step response (u = 1 at every step); the kernel is the response to the impulse u = (1, 0, 0, …)"
+        elif _close(got, kernel_powers(Ab.T.contiguous(), Bb, C, L), 1e-10):
+            why = ": that is C (Āᵀ)ᵏ B̄ — x @ Ā multiplies by Āᵀ; advance the state with Ā @ x"
         raise ExerciseFailure(
             f"{where}, tap K_{k} is {_num(float(got[k]))}, expected C Ā^{k} B̄ = {_num(float(want[k]))}{why}"
         )

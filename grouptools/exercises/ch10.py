@@ -105,6 +105,8 @@ def check_relative_commutator(relative_commutator: Callable[[Any, Any, torch.Ten
                 hint = " — you divided by ‖g(f(x))‖; divide by ‖f(g(x))‖, the norm of 'first g, then f'"
             elif math.isclose(got, diff / float(torch.linalg.vector_norm(x)), rel_tol=1e-6):
                 hint = " — you divided by the norm of the input; divide by ‖f(g(x))‖"
+            elif math.isclose(got, want**2, rel_tol=1e-6):
+                hint = " — that is the ratio of the squared norms; take the square roots (the Frobenius norm itself)"
             shown_got, shown_want = _two(got, want)
             raise ExerciseFailure(f"{where} you returned {shown_got}, expected {shown_want}{hint}")
     return f"all {len(cases)} pairs correct, including two pairs that commute"
@@ -118,6 +120,10 @@ def _reference_compose(k1: torch.Tensor, k2: torch.Tensor) -> torch.Tensor:
         for s in range(t + 1):
             out[:, t] += k1[:, s] * k2[:, t - s]
     return out
+
+
+def _fft_product(k1: torch.Tensor, k2: torch.Tensor, n: int) -> torch.Tensor:
+    return torch.fft.irfft(torch.fft.rfft(k1, n=n) * torch.fft.rfft(k2, n=n), n=n)
 
 
 @checker("Exercise 10.2")
@@ -151,6 +157,21 @@ def check_compose_kernels(compose_kernels: Callable[[torch.Tensor, torch.Tensor]
             )
         elif torch.allclose(got[:, 0], (k1 * k2).sum(-1), atol=1e-9):
             hint = " — that looks like a correlation Σ k1[s]·k2[s + t]; the convolution pairs k1[s] with k2[t − s]"
+        else:
+            full = torch.stack([torch.tensor(np.convolve(a, b)) for a, b in zip(k1.numpy(), k2.numpy())])
+            short = next(
+                (n for n in range(L + 1, 2 * L - 1) if torch.allclose(got, _fft_product(k1, k2, n)[..., :L], atol=1e-9)),
+                None,
+            )
+            if short is not None:
+                hint = (
+                    f" — you padded to length {short}, too short: the late taps still wrap around onto the early ones; "
+                    "pad to at least 2L − 1"
+                )
+            elif torch.allclose(got, full[:, L - 1 :], atol=1e-9):
+                hint = " — those are the last L taps of the full convolution; the causal kernel is the first L"
+            elif torch.allclose(got, full[:, (L - 1) // 2 : (L - 1) // 2 + L], atol=1e-9):
+                hint = " — that is the centred ('same') convolution; the causal kernel is the first L taps of the full one"
         raise ExerciseFailure(
             f"{where}, tap t = {bad} of your kernel is wrong{hint}: channel 0 of your kernel is {_vec(got[0])}, "
             f"expected Σ_(s ≤ t) k1[0, s]·k2[0, t − s] = {_vec(want[0])}"
@@ -200,6 +221,12 @@ def check_block_parameters(block_parameters: Callable[[str, int, int, int], Any]
             hint = " — short by hidden + d: both MLP layers have biases"
         elif kind == "attention" and gap == 4 * d:
             hint = " — short by 4d: each of the four attention projections has a bias"
+        elif kind == "attention" and gap == d * d + d:
+            hint = " — short by one Linear(d, d): the attention has four projections, queries, keys, values and output"
+        elif kind == "s4d" and gap == 4 * d:
+            hint = " — short by 4d: an S4D mixer has 3dN + 2d² + 4d parameters"
+        elif gap == hidden * d + d:
+            hint = " — short by one Linear(hidden, d): the MLP has two layers, d → hidden → d"
         raise ExerciseFailure(
             f"{where} you returned {got}, but the block has {want} parameters "
             f"({', '.join(f'{k} {v}' for k, v in parts.items())}){hint}"
@@ -216,6 +243,7 @@ def _word_cases() -> list[tuple[str, Any, list[int]]]:
         ("A4", alternating(4), 12),
         ("Z2 (parity)", cyclic(2), 10),
         ("S3", symmetric(3), 1),
+        ("S3 relabelled (identity = label 4)", symmetric(3).relabelled([4, 2, 0, 5, 1, 3]), 8),
     ]
     cases = []
     for name, G, L in groups:
@@ -251,7 +279,12 @@ def check_running_product(running_product: Callable[[list, list], Any]) -> str:
             continue
         i = next(i for i in range(len(word)) if got[i] != want[i])
         hint = ""
-        if i > 0 and got[i] == table[word[i]][want[i - 1]]:
+        if G.identity != 0 and got[0] == table[0][word[0]]:
+            hint = (
+                f" — you started from label 0, which is not the identity here (the identity is label {G.identity}): "
+                "start from g1 itself"
+            )
+        elif i > 0 and got[i] == table[word[i]][want[i - 1]]:
             hint = f" — that is g{i + 1}·(g1···g{i}); the new element multiplies on the right: table[previous][g{i + 1}]"
         elif got[i] == word[i]:
             hint = " — that is the element itself; the target is the product of all elements so far"
@@ -307,6 +340,16 @@ def check_masked_accuracy(masked_accuracy: Callable[[torch.Tensor, torch.Tensor]
         hint = ""
         if math.isclose(got, correct / targets.numel(), abs_tol=1e-9):
             hint = " — you divided by all positions; divide by the number of scored positions only"
+        elif math.isclose(got, correct / B, abs_tol=1e-9):
+            hint = " — you divided by the batch size; divide by the number of scored positions"
+        else:
+            counts, sizes = ((logits.argmax(-1) == targets) & mask).sum(1).double(), mask.sum(1).double()
+            per_sequence = (counts[sizes > 0] / sizes[sizes > 0]).mean()
+            if math.isclose(got, float(per_sequence), abs_tol=1e-9):
+                hint = (
+                    " — that is the mean of the per-sequence accuracies, which weighs a sequence with few scored "
+                    "positions as much as one with many; count all scored positions together"
+                )
         raise ExerciseFailure(
             f"{where} you returned {_two(got, want)[0]}; {correct} of the {int(mask.sum())} scored positions are right, "
             f"so expected {_two(got, want)[1]}{hint}"
