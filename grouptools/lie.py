@@ -56,6 +56,9 @@ __all__ = [
     "su2_matrix",
     "su2_to_so3",
     "random_rotation",
+    "rotation_angle",
+    "haar_angle_cdf",
+    "ks_distance",
     "random_quaternion",
     "rotate_image",
     "sphere_quadrature",
@@ -500,6 +503,42 @@ def random_rotation(dim: int = 3, n: int | None = None, *, generator: torch.Gene
     flip = torch.linalg.det(Q) < 0
     Q[..., :, 0] = torch.where(flip[..., None], -Q[..., :, 0], Q[..., :, 0])
     return Q
+
+
+def rotation_angle(R) -> Tensor:
+    """The rotation angle θ ∈ [0, π] of one rotation or a batch [..., 3, 3], from tr R = 1 + 2 cos θ.
+
+    No membership check (batches of Haar samples are large); use :func:`axis_angle` for a
+    checked, single rotation with its axis.
+
+    Explained in Chapter 7, *Haar-random rotations*.
+    """
+    R = torch.as_tensor(R)
+    if R.shape[-2:] != (3, 3):
+        raise ValueError(f"expected rotations of shape [..., 3, 3], got shape {tuple(R.shape)}")
+    return torch.arccos(((torch.diagonal(R, dim1=-2, dim2=-1).sum(-1) - 1) / 2).clamp(-1, 1))
+
+
+def haar_angle_cdf(theta) -> Tensor:
+    """P(angle ≤ θ) = (θ − sin θ)/π for a Haar-random rotation of SO(3) (density (1 − cos θ)/π on [0, π]).
+
+    Explained in Chapter 7, *Haar-random rotations*.
+    """
+    theta = torch.as_tensor(theta, dtype=F64)
+    return (theta - torch.sin(theta)) / math.pi
+
+
+def ks_distance(samples, cdf) -> float:
+    """The Kolmogorov–Smirnov statistic sup_x |empirical CDF(x) − cdf(x)| of one-dimensional ``samples``.
+
+    Explained in Chapter 7, *Haar-random rotations*.
+    """
+    x = torch.as_tensor(samples, dtype=F64).flatten().sort().values
+    if x.numel() == 0:
+        raise ValueError("need at least one sample")
+    F = cdf(x)
+    i = torch.arange(1, x.numel() + 1, dtype=F64)
+    return float(torch.maximum(i / x.numel() - F, F - (i - 1) / x.numel()).max())
 
 
 def rotate_image(image, angle, *, mode: str = "bilinear") -> Tensor:

@@ -252,3 +252,19 @@ def test_a_resumed_call_keeps_the_provenance_of_the_first(tmp_path, monkeypatch)
     assert res["provenance"]["git_commit"] == "b" * 40 and res["provenance"]["reused_runs"] == 2
     assert [c["git_commit"] for c in res["earlier_calls"]] == ["a" * 40]
     assert {r["git_commit"] for r in res["runs"]} == {"a" * 40}  # every run says where it was trained
+
+
+def test_record_cpu_run_writes_the_result_with_its_provenance(tmp_path, capsys):
+    import json
+
+    from grouptools.nn.capstone import record_cpu_run
+
+    import torch
+
+    threads = torch.get_num_threads()
+    out = record_cpu_run("demo_cpu.json", lambda: {"runs": [torch.get_num_threads(), 2]}, tmp_path)
+    assert torch.get_num_threads() == threads
+    saved = json.loads(out.read_text())
+    assert out == tmp_path / "demo_cpu.json" and saved["runs"] == [1, 2]  # run on one thread
+    assert saved["provenance"]["device_type"] == "cpu" and saved["provenance"]["wall_seconds"] >= 0
+    assert "wrote" in capsys.readouterr().out

@@ -178,14 +178,26 @@ def test_random_rotations_are_haar_distributed():
     g = torch.Generator().manual_seed(1)
     for R in (lie.random_rotation(3, 4000, generator=g),
               lie.quaternion_to_matrix(lie.random_quaternion(4000, generator=g))):
-        angles = torch.arccos(((torch.diagonal(R, dim1=-2, dim2=-1).sum(-1) - 1) / 2).clamp(-1, 1)).sort().values
-        cdf = (angles - torch.sin(angles)) / math.pi
-        empirical = torch.arange(1, len(angles) + 1, dtype=F64) / len(angles)
-        assert float((cdf - empirical).abs().max()) < 0.03  # Kolmogorov–Smirnov: 1 % level ≈ 1.63/√4000 = 0.026
+        ks = lie.ks_distance(lie.rotation_angle(R), lie.haar_angle_cdf)
+        assert ks < 0.03  # Kolmogorov–Smirnov: 1 % level ≈ 1.63/√4000 = 0.026
         assert float(R.mean(0).abs().max()) < 0.05
 
 
 # --------------------------------------------------------------------------- spherical harmonics and irreps
+
+
+def test_the_ks_distance_and_the_haar_angle_law():
+    theta = torch.linspace(0, math.pi, 7, dtype=F64)
+    assert torch.allclose(lie.haar_angle_cdf(theta)[[0, -1]], torch.tensor([0.0, 1.0], dtype=F64))
+    R = lie.rotation_matrix(torch.tensor([0.0, 0.6, 0.8], dtype=F64), 2.5)
+    assert math.isclose(float(lie.rotation_angle(R)), 2.5, rel_tol=1e-12)
+    assert math.isclose(float(lie.rotation_angle(torch.stack([R, R.T]))[1]), 2.5, rel_tol=1e-12)
+    # the exact quantiles (i − ½)/n of a law give the smallest possible distance, 1/(2n)
+    uniform = lambda x: x  # noqa: E731
+    assert math.isclose(lie.ks_distance((torch.arange(10, dtype=F64) + 0.5) / 10, uniform), 0.05, rel_tol=1e-12)
+    assert math.isclose(lie.ks_distance(torch.zeros(5, dtype=F64), uniform), 1.0)
+    with pytest.raises(ValueError, match=r"shape \[..., 3, 3\]"):
+        lie.rotation_angle(torch.eye(2))
 
 
 def test_spherical_harmonics_are_orthonormal_by_quadrature():

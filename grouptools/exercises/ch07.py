@@ -371,23 +371,6 @@ HAAR_SAMPLES = 20_000
 KS_CRITICAL = 2.23
 
 
-def _ks_distance(samples: torch.Tensor, cdf: Callable[[torch.Tensor], torch.Tensor]) -> float:
-    """sup |empirical CDF − cdf|, the Kolmogorov–Smirnov statistic of ``samples``."""
-    x = samples.sort().values
-    n = x.numel()
-    F = cdf(x)
-    i = torch.arange(1, n + 1, dtype=DT)
-    return float(torch.maximum(i / n - F, F - (i - 1) / n).max())
-
-
-def _angles(R: torch.Tensor) -> torch.Tensor:
-    return torch.arccos(((torch.diagonal(R, dim1=-2, dim2=-1).sum(-1) - 1) / 2).clamp(-1, 1))
-
-
-def _angle_cdf(theta: torch.Tensor) -> torch.Tensor:
-    return (theta - torch.sin(theta)) / math.pi
-
-
 def _r0() -> torch.Tensor:
     """The fixed rotation R₀ of the test of left invariance."""
     return lie.rotation_matrix(_t([0.6, 0.0, 0.8]), 2.0)
@@ -395,7 +378,7 @@ def _r0() -> torch.Tensor:
 
 def _haar_statistics(R: torch.Tensor) -> list[tuple[str, float, str]]:
     """The Kolmogorov–Smirnov distances of four laws that Haar-random rotations obey, each with a typical cause."""
-    theta = _angles(R)
+    theta = lie.rotation_angle(R)
     mean = float(theta.mean())
     haar_mean = math.pi / 2 + 2 / math.pi
     if abs(mean - math.pi / 2) < 0.05:
@@ -409,16 +392,16 @@ def _haar_statistics(R: torch.Tensor) -> list[tuple[str, float, str]]:
     z = R[:, :, 2]  # R e_z
     return [
         ("the rotation angle θ = arccos((tr R − 1)/2), whose Haar density is (1 − cos θ)/π on [0, π]",
-         _ks_distance(theta, _angle_cdf), angle_hint),
+         lie.ks_distance(theta, lie.haar_angle_cdf), angle_hint),
         ("the z-coordinate of R e_z, uniform on [−1, 1] when R e_z is uniform on the sphere",
-         _ks_distance(z[:, 2], lambda s: (s + 1) / 2),
+         lie.ks_distance(z[:, 2], lambda s: (s + 1) / 2),
          "R e_z is not uniform on the sphere (uniform Euler angles, for example, crowd the poles)"),
         ("the azimuth atan2(y, x) of R e_z, uniform on (−π, π]",
-         _ks_distance(torch.atan2(z[:, 1], z[:, 0]), lambda p: (p + math.pi) / (2 * math.pi)),
+         lie.ks_distance(torch.atan2(z[:, 1], z[:, 0]), lambda p: (p + math.pi) / (2 * math.pi)),
          "R e_z is not uniform around the z-axis"),
         ("the angle of R₀R for the fixed rotation R₀ by 2 rad about (0.6, 0, 0.8), Haar-distributed again if the law "
          "is left-invariant",
-         _ks_distance(_angles(_r0() @ R), _angle_cdf),
+         lie.ks_distance(lie.rotation_angle(_r0() @ R), lie.haar_angle_cdf),
          "the law of R₀R differs from the law of R: not invariant under left multiplication, as Haar measure is"),
     ]
 

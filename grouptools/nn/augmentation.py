@@ -10,6 +10,7 @@ Explained in Chapter 5, *An invariant model against a plain one*.
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 import torch
@@ -81,12 +82,7 @@ def main(argv: Any = None) -> int:
 
     Explained in Chapter 5, *An invariant model against a plain one*.
     """
-    import argparse
-    import json
-    import time
-    from pathlib import Path
-
-    from .capstone import RESULTS, provenance
+    from .capstone import record_cpu_run
 
     p = argparse.ArgumentParser(prog="python -m grouptools.nn.augmentation",
                                 description="Chapter 5: C4-invariant vs plain vs augmented CNNs, recorded.")
@@ -94,15 +90,7 @@ def main(argv: Any = None) -> int:
     p.add_argument("--n-trains", type=int, nargs="+", default=[100, 300, 1000, 3000])
     p.add_argument("--out", default=None)
     args = p.parse_args(argv)
-    torch.set_num_threads(1)
-    t0 = time.perf_counter()
-    prov = provenance("cpu")
-    res = run_c4_experiment(range(args.seeds), args.n_trains)
-    res["provenance"] = dict(prov, wall_seconds=time.perf_counter() - t0)
-    out = Path(args.out or RESULTS) / "c4_cnn_cpu.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(res, indent=1) + "\n")
-    print(f"wrote {out} ({res['provenance']['wall_seconds']:.0f} s)")
+    record_cpu_run("c4_cnn_cpu.json", lambda: run_c4_experiment(range(args.seeds), args.n_trains), args.out)
     return 0
 
 

@@ -728,6 +728,30 @@ def welch_test(a: Sequence[float], b: Sequence[float], *, alpha: float = 0.05) -
 # --------------------------------------------------------------------------- whole tiers
 
 
+def record_cpu_run(filename: str, run: Callable[[], dict], out_dir: str | Path | None = None) -> Path:
+    """Run ``run()`` on one CPU thread (restored afterwards), add its :func:`provenance` and wall time, and write it as JSON.
+
+    The file is ``out_dir/filename`` (``out_dir`` defaults to ``benchmarks/results``). This is
+    what every chapter's recorded CPU run (``python -m grouptools.nn.<module>``) does at the end.
+
+    Explained in Chapter 10, *Verdicts from seeds*.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        t0 = time.perf_counter()
+        prov = provenance("cpu")
+        res = run()
+    finally:
+        torch.set_num_threads(threads)
+    res["provenance"] = dict(prov, wall_seconds=time.perf_counter() - t0)
+    out = Path(out_dir or RESULTS) / filename
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, indent=1) + "\n")
+    print(f"wrote {out} ({res['provenance']['wall_seconds']:.0f} s)")
+    return out
+
+
 def provenance(device: str | None = None, **extra: Any) -> dict:
     """Where a result came from: device, library versions, git commit (and which tracked files differed from it), time.
 

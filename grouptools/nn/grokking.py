@@ -14,10 +14,8 @@ Explained in Chapter 8, *Memorisation, then generalisation*.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from .. import named
 from .group_learning import GroupMLP, fit_group_table, group_table_dataset
@@ -81,9 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Explained in Chapter 8, *Memorisation, then generalisation*.
     """
-    import torch
-
-    from .capstone import RESULTS, provenance
+    from .capstone import record_cpu_run
 
     p = argparse.ArgumentParser(prog="python -m grouptools.nn.grokking", description=__doc__.split("\n\n")[0])
     p.add_argument("--s4-seeds", type=int, default=5)
@@ -91,15 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--s5-steps", type=int, default=6000)
     p.add_argument("--out", default=None)
     args = p.parse_args(argv)
-    torch.set_num_threads(1)
-    t0 = time.perf_counter()
-    prov = provenance("cpu")
-    res = run_experiment(range(args.s4_seeds), range(args.s5_seeds), s5_steps=args.s5_steps)
-    res["provenance"] = dict(prov, wall_seconds=time.perf_counter() - t0)
-    out = Path(args.out or RESULTS) / "grokking_cpu.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(res, indent=1) + "\n")
-    print(f"wrote {out} ({res['provenance']['wall_seconds']:.0f} s)")
+    record_cpu_run("grokking_cpu.json",
+                   lambda: run_experiment(range(args.s4_seeds), range(args.s5_seeds), s5_steps=args.s5_steps), args.out)
     return 0
 
 

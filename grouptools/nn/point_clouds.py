@@ -27,10 +27,8 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import math
 import time
-from pathlib import Path
 from typing import Sequence
 
 import torch
@@ -266,22 +264,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Explained in Chapter 7, *An invariant network for point clouds*.
     """
-    from .capstone import RESULTS, provenance
+    from .capstone import record_cpu_run
 
     p = argparse.ArgumentParser(prog="python -m grouptools.nn.point_clouds", description=__doc__.split("\n\n")[0])
     p.add_argument("--seeds", type=int, default=10)
     p.add_argument("--steps", type=int, default=1500)
     p.add_argument("--out", default=None)
     args = p.parse_args(argv)
-    torch.set_num_threads(1)
-    t0 = time.perf_counter()
-    prov = provenance("cpu")
-    res = run_experiment(range(args.seeds), steps=args.steps)
-    res["provenance"] = dict(prov, wall_seconds=time.perf_counter() - t0)
-    out = Path(args.out or RESULTS) / "point_clouds_cpu.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(res, indent=1) + "\n")
-    print(f"wrote {out} ({res['provenance']['wall_seconds']:.0f} s)")
+    record_cpu_run("point_clouds_cpu.json", lambda: run_experiment(range(args.seeds), steps=args.steps), args.out)
     return 0
 
 

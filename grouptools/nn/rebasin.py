@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import torch
 from torch import Tensor, nn
@@ -241,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Explained in Chapter 5, *Using the symmetry: aligning two networks*.
     """
-    from .capstone import RESULTS, provenance
+    from .capstone import record_cpu_run
 
     p = argparse.ArgumentParser(prog="python -m grouptools.nn.rebasin", description=__doc__.split("\n\n")[0])
     p.add_argument("--pairs", type=int, default=5)
@@ -249,15 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--steps", type=int, default=CONFIG["steps"])
     p.add_argument("--out", default=None)
     args = p.parse_args(argv)
-    torch.set_num_threads(1)
-    t0 = time.perf_counter()
-    prov = provenance("cpu")
-    res = run_experiment(args.widths, args.pairs, steps=args.steps)
-    res["provenance"] = dict(prov, wall_seconds=time.perf_counter() - t0)
-    out = Path(args.out or RESULTS) / "rebasin_cpu.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(res, indent=1) + "\n")
-    print(f"wrote {out} ({res['provenance']['wall_seconds']:.0f} s)")
+    record_cpu_run("rebasin_cpu.json", lambda: run_experiment(args.widths, args.pairs, steps=args.steps), args.out)
     return 0
 
 

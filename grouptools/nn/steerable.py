@@ -18,11 +18,9 @@ Explained in Chapter 7, *Steerable filters*.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import torch
 from torch import Tensor, nn
@@ -441,22 +439,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Explained in Chapter 7, *Steerable filters*.
     """
-    from .capstone import RESULTS, provenance
+    from .capstone import record_cpu_run
 
     p = argparse.ArgumentParser(prog="python -m grouptools.nn.steerable", description=__doc__.split("\n\n")[0])
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--steps", type=int, default=CONFIG["steps"])
     p.add_argument("--out", default=None)
     args = p.parse_args(argv)
-    torch.set_num_threads(1)
-    t0 = time.perf_counter()
-    prov = provenance("cpu")
-    res = run_experiment(range(args.seeds), steps=args.steps)
-    res["provenance"] = dict(prov, wall_seconds=time.perf_counter() - t0)
-    out = Path(args.out or RESULTS) / "steerable_cpu.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(res, indent=1) + "\n")
-    print(f"wrote {out} ({res['provenance']['wall_seconds']:.0f} s)")
+    record_cpu_run("steerable_cpu.json", lambda: run_experiment(range(args.seeds), steps=args.steps), args.out)
     return 0
 
 
