@@ -38,6 +38,7 @@ __all__ = [
     "train_model",
     "accuracy_by_angle",
     "invariance_error",
+    "radial_profile",
     "radial_profile_accuracy",
     "run_experiment",
     "main",
@@ -360,8 +361,14 @@ def invariance_error(model: Callable[[Tensor], Tensor], degrees: Sequence[float]
     return [float(((model(x) - base).norm(dim=-1) / base.norm(dim=-1)).mean()) for x, _ in sets[1:]]
 
 
-def _radial_profile(x: Tensor, bins: int = 12) -> Tensor:
-    """Brightness in rings about the brightness centroid (B, bins): a rotation-invariant summary of an image."""
+def radial_profile(x: Tensor, bins: int = 12) -> Tensor:
+    """Brightness in unit-width rings about the brightness centroid, (B, 1, H, W) → (B, bins).
+
+    Negative pixels count as 0. A summary of each image that turning it changes only through
+    pixel sampling: the features of the no-network floors of chapters 5 and 7.
+
+    Explained in Chapter 7, *Steerable filters*.
+    """
     b, _, h, w = x.shape
     img = x[:, 0].double().clamp(min=0)
     yy, xx = torch.meshgrid(torch.arange(h, dtype=img.dtype), torch.arange(w, dtype=img.dtype), indexing="ij")
@@ -384,9 +391,9 @@ def radial_profile_accuracy(degrees: Sequence[float], *, n_train: int = 2000, n:
     from .equivariant_layers import _SHAPES
 
     x, y, _ = render_shapes(n_train, torch.Generator().manual_seed(77), angles=0.0)
-    feats = _radial_profile(x)
+    feats = radial_profile(x)
     means = torch.stack([feats[y == c].mean(0) for c in range(len(_SHAPES))])
-    return [float((torch.cdist(_radial_profile(xt), means).argmin(-1) == yt).float().mean()) for xt, yt in _test_sets(degrees, n)]
+    return [float((torch.cdist(radial_profile(xt), means).argmin(-1) == yt).float().mean()) for xt, yt in _test_sets(degrees, n)]
 
 
 def run_experiment(seeds: Sequence[int], *, steps: int = CONFIG["steps"], models: Sequence[str] = tuple(MODELS),
