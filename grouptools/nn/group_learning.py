@@ -381,6 +381,7 @@ def fit_group_table(
     device: Any = None,
     progress: bool = False,
     stop_at_test_acc: float | None = None,
+    on_eval: Callable[[nn.Module], None] | None = None,
 ) -> GroupFit:
     """Train on the training pairs with full-batch AdamW and record train/test loss and accuracy.
 
@@ -388,7 +389,8 @@ def fit_group_table(
     turns memorisation into generalisation (grokking): without it the network
     fits the training pairs and stays there. Evaluation runs at step 0, every
     ``eval_every`` steps and at the end; ``stop_at_test_acc`` ends the run early
-    once the test accuracy reaches it. Uses :func:`grouptools.nn.training.train`.
+    once the test accuracy reaches it. ``on_eval(model)``, when given, is called at every
+    evaluation (after the metrics, in eval mode), for example to record the logits. Uses :func:`grouptools.nn.training.train`.
 
     Explained in Chapter 8, *Memorisation, then generalisation*.
     """
@@ -411,6 +413,13 @@ def fit_group_table(
     def evaluate(m: nn.Module) -> dict[str, float]:
         tr = evaluate_split(m, data, "train")
         te = evaluate_split(m, data, "test")
+        if on_eval is not None:
+            was = m.training
+            m.eval()
+            try:
+                on_eval(m)
+            finally:
+                m.train(was)
         return {"train_loss": tr["loss"], "train_acc": tr["acc"], "test_loss": te["loss"], "test_acc": te["acc"]}
 
     stop = None if stop_at_test_acc is None else (lambda mt: mt["test_acc"] >= stop_at_test_acc)
