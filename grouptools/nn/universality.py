@@ -57,6 +57,11 @@ __all__ = [
     "GROUPS",
     "CONFIGS",
     "USED_SHARE",
+    "used_circuits",
+    "progress_measures",
+    "circuit_labels",
+    "real_dimensions",
+    "summarise",
     "universality_run",
     "run_experiment",
     "main",
@@ -223,8 +228,9 @@ def coset_fractions(G: FiniteGroup, E: Any, subgroups: Sequence[Sequence[int]] |
     those cosets. A larger H has fewer cosets, so constancy on its cosets says more.
     Returned, one entry per column: ``order`` (|H| of the largest subgroup whose coset
     fraction reaches ``threshold``, on either side; if none does, of the subgroup with the
-    best fraction), its ``fraction``, ``side`` (0 left, 1 right) and ``baseline``
-    (([G:H] − 1)/(|G| − 1), the fraction a random function has on average for that H).
+    best fraction), its ``fraction``, ``side`` (0 left, 1 right), ``subgroup`` (an index into
+    ``subgroups``, the proper non-trivial subgroups compared, as sorted lists of labels) and
+    ``baseline`` (([G:H] − 1)/(|G| − 1), the fraction a random function has on average for that H).
 
     Explained in Chapter 8, *Cosets or irreps?*.
     """
@@ -244,9 +250,11 @@ def coset_fractions(G: FiniteGroup, E: Any, subgroups: Sequence[Sequence[int]] |
     if not subs:
         raise ValueError(f"{G.name} has no subgroup strictly between the trivial group and itself")
     k = X.shape[1]
+    subs = sorted(subs, key=len)
     best, order, side = np.full(k, -1.0), np.zeros(k, dtype=np.int64), np.zeros(k, dtype=np.int64)
+    which = np.zeros(k, dtype=np.int64)
     reached = np.zeros(k, dtype=bool)
-    for H in sorted(subs, key=len):
+    for j, H in enumerate(subs):
         for sd, name in enumerate(("left", "right")):
             ids = _coset_ids(G, H, name)
             sums = np.zeros((int(ids.max()) + 1, k))
@@ -256,10 +264,11 @@ def coset_fractions(G: FiniteGroup, E: Any, subgroups: Sequence[Sequence[int]] |
             hit = frac >= threshold
             # a subgroup reaching the threshold beats any smaller one; among equals the higher fraction wins
             better = np.where(hit, ~reached | (len(H) > order) | (frac > best), ~reached & (frac > best))
-            best[better], order[better], side[better] = frac[better], len(H), sd
+            best[better], order[better], side[better], which[better] = frac[better], len(H), sd, j
             reached |= hit
     best[total == 0] = np.nan
-    return {"fraction": best, "order": order, "side": side, "baseline": (n / order - 1) / (n - 1)}
+    return {"fraction": best, "order": order, "side": side, "baseline": (n / order - 1) / (n - 1),
+            "subgroup": which, "subgroups": subs}
 
 
 #: The groups of the recorded run (name → constructor).
@@ -339,13 +348,12 @@ def universality_run(group: str, arch: str, seed: int, *, steps: int | None = No
                           eval_every=cfg["eval_every"], on_eval=observe,
                           stop_at_test_acc=cfg["stop_at_test_acc"])
     seconds = time.perf_counter() - t0
-    shares = np.array([circuits.shares(L) for L in snapshots])
+    measures = progress_measures(circuits, snapshots, data)
+    shares = measures["shares"]
     final = shares[-1]
-    used = [i for i in range(1, len(circuits.irreps)) if final[i] >= USED_SHARE]
-    train_pairs = data.train_idx.cpu().numpy()
+    used = measures["used"]
     test_pairs = data.test_idx.cpu().numpy()
-    restricted = [circuits.loss(circuits.restricted(L, used), None)["loss"] for L in snapshots]
-    excluded = [circuits.loss(circuits.excluded(L, used), train_pairs)["loss"] for L in snapshots]
+    restricted, excluded = measures["restricted_loss"], measures["excluded_loss"]
     ablations = {circuits.irreps[i].name: circuits.loss(circuits.excluded(snapshots[-1], [i]), test_pairs)["acc"]
                  for i in range(1, len(circuits.irreps))}
     emb = {k: irrep_fractions(G, E).tolist() for k, E in model.group_embeddings().items()}
@@ -381,6 +389,134 @@ def universality_run(group: str, arch: str, seed: int, *, steps: int | None = No
             coset_side=per_alive([("left", "right")[int(sd)] for sd in cos["side"]]),
             coset_baseline=per_alive([float(b) for b in cos["baseline"]]),
         )
+    return out
+
+
+def used_circuits(final_shares: Sequence[float] | np.ndarray, threshold: float = USED_SHARE) -> list[int]:
+    """Indices of the non-trivial irreps whose circuit carries at least ``threshold`` of the final centred logits.
+
+    Explained in Chapter 8, *Circuits in the logits, through training*.
+    """
+    s = np.asarray(final_shares, dtype=np.float64)
+    if s.ndim != 1:
+        raise ValueError(f"final_shares must be one share per real irrep, got shape {s.shape}")
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+    return [i for i in range(1, len(s)) if s[i] >= threshold]
+
+
+def progress_measures(circuits: LogitCircuits, snapshots: Sequence[Any], data: Any,
+                      used: Sequence[int] | None = None) -> dict[str, Any]:
+    """Circuit shares, restricted loss and excluded loss at every snapshot of the logits.
+
+    ``snapshots`` are logit tables (|G|, |G|, |G|) recorded through training (for instance with
+    ``fit_group_table(..., on_eval=...)``) and ``data`` the :class:`~grouptools.nn.GroupTableData`
+    trained on. ``used`` defaults to :func:`used_circuits` of the last snapshot. The *restricted
+    loss* keeps only the used circuits (on all pairs); the *excluded loss* removes them and is
+    measured on the training pairs, where memorised answers could still be read: it rises once the
+    network relies on the circuits (Nanda et al. 2023).
+
+    Explained in Chapter 8, *Circuits in the logits, through training*.
+    """
+    if not snapshots:
+        raise ValueError("progress_measures needs at least one snapshot of the logits")
+    shares = np.array([circuits.shares(L) for L in snapshots])
+    used = used_circuits(shares[-1]) if used is None else [int(i) for i in used]
+    train_pairs = data.train_idx.cpu().numpy()
+    restricted = [circuits.loss(circuits.restricted(L, used))["loss"] for L in snapshots]
+    excluded = [circuits.loss(circuits.excluded(L, used), train_pairs)["loss"] for L in snapshots]
+    return {"shares": shares, "used": used, "restricted_loss": restricted, "excluded_loss": excluded}
+
+
+def circuit_labels(G: FiniteGroup) -> list[str]:
+    """Readable labels of G's real irreps: for a cyclic group ``"k=…"``, the frequency k with χ(1) = 2cos(2πk/n)
+    (cyclic groups as built by :func:`grouptools.cyclic`, generator 1); otherwise the name with the degree, ``"ρ₃ (3)"``.
+
+    Explained in Chapter 8, *Universality: many groups, seeds and two architectures*.
+    """
+    reals = real_irreps(G)
+    n = G.order
+    cyclic = G.name == f"Z{n}" and n > 1
+    out = []
+    for r in reals:
+        if cyclic:
+            x = float(r.character[1 % n]) / len(r.members)
+            out.append(f"k={int(round(n * np.arccos(np.clip(x, -1.0, 1.0)) / (2 * np.pi)))}")
+        else:
+            out.append(f"{r.name} ({r.degree})")
+    return out
+
+
+def real_dimensions(G: FiniteGroup) -> list[int]:
+    """The dimension of each real irrep as a real representation: d (indicator +1), 2d (a pair ρ, ρ̄, or quaternionic).
+
+    For ℤ_n the frequencies k ≠ 0, n/2 are 2-dimensional rotations of the plane; the sign is 1-dimensional.
+
+    Explained in Chapter 8, *Universality: many groups, seeds and two architectures*.
+    """
+    return [r.degree if r.indicator == 1 else 2 * r.degree for r in real_irreps(G)]
+
+
+def summarise(record: dict) -> dict[tuple[str, str], dict[str, Any]]:
+    """Per (architecture, group) of a recorded run: how many seeds generalised, and what the generalising ones used.
+
+    Keys of each entry: ``runs``, ``grokked`` (test accuracy ≥ 95 % within the budget),
+    ``median_step`` (of reaching it), ``labels`` (:func:`circuit_labels`), ``degrees``,
+    ``used`` (for each real irrep, in how many grokked runs its circuit was used),
+    ``n_used`` (circuits per grokked run), ``restricted`` and ``excluded`` (final losses of the
+    grokked runs), ``appearance`` (irrep index → the steps at which its circuit appeared, over the
+    grokked runs using it), ``dims`` (:func:`real_dimensions`), ``degree_order`` (over pairs of used
+    circuits of different real dimensions in one run that appeared at different steps: how many times
+    the lower-dimensional one came first, and how many times later); for the MLP also ``pure_neurons`` (share of live neurons with ≥ 90 % of
+    their input in one irrep), ``coset_neurons`` (share with coset fraction ≥ 0.95) and
+    ``coset_orders`` (|H| → number of such neurons) and ``coset_irreps`` (|H| → {dominant irrep label →
+    number of those neurons}, with |H| = 0 for the neurons that are not coset neurons).
+
+    Explained in Chapter 8, *Universality: many groups, seeds and two architectures*.
+    """
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for arch in record["archs"]:
+        for group in record["groups"]:
+            rs = [r for r in record["runs"] if r["arch"] == arch and r["group"] == group]
+            if not rs:
+                continue
+            grok = [r for r in rs if r["test_95"] is not None]
+            names = rs[0]["irreps"]
+            entry: dict[str, Any] = dict(
+                runs=len(rs), grokked=len(grok),
+                median_step=float(np.median([r["test_95"] for r in grok])) if grok else None,
+                labels=circuit_labels(GROUPS[group]()), degrees=rs[0]["degrees"],
+                dims=real_dimensions(GROUPS[group]()),
+                used=[sum(name in r["used"] for r in grok) for name in names],
+                n_used=[len(r["used"]) for r in grok],
+                restricted=[r["restricted_loss"][-1] for r in grok],
+                excluded=[r["excluded_loss"][-1] for r in grok],
+                appearance={i: [r["appeared"][name] for r in grok if name in r["appeared"]]
+                            for i, name in enumerate(names) if i > 0},
+            )
+            first = later = 0
+            deg = dict(zip(names, real_dimensions(GROUPS[group]())))
+            for r in grok:
+                ap = list(r["appeared"].items())
+                for x, (a, sa) in enumerate(ap):
+                    for b, sb in ap[x + 1:]:
+                        if deg[a] != deg[b] and sa != sb:
+                            first += (deg[a] < deg[b]) == (sa < sb)
+                            later += (deg[a] < deg[b]) != (sa < sb)
+            entry["degree_order"] = (first, later)
+            if arch == "mlp" and grok:
+                neurons = [(p, f, o, names.index(i)) for r in grok
+                           for p, f, o, i in zip(r["neurons"]["purity"], r["neurons"]["coset_fraction"],
+                                                 r["neurons"]["coset_order"], r["neurons"]["irrep"]) if p is not None]
+                pur, frac, orders, dom = (np.array(x) for x in zip(*neurons))
+                entry["pure_neurons"] = float(np.mean(pur >= 0.9))
+                entry["coset_neurons"] = float(np.mean(frac >= 0.95))
+                counts = np.unique(orders[frac >= 0.95], return_counts=True)
+                entry["coset_orders"] = {int(o): int(c) for o, c in zip(*counts)}
+                h = np.where(frac >= 0.95, orders, 0)
+                entry["coset_irreps"] = {int(o): {entry["labels"][i]: int(np.sum((h == o) & (dom == i)))
+                                                  for i in np.unique(dom[h == o])} for o in np.unique(h)}
+            out[(arch, group)] = entry
     return out
 
 
