@@ -277,6 +277,7 @@ GROUPS: dict[str, Callable[[], FiniteGroup]] = {
     "D12": lambda: named.dihedral(12),
     "S4": lambda: named.symmetric(4),
     "A5": lambda: named.alternating(5),
+    "S5": lambda: named.symmetric(5),
 }
 
 #: Per architecture: the model size, optimiser and evaluation interval, an optional early stop
@@ -290,6 +291,16 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "transformer": dict(model=dict(d_model=32, n_heads=2, mlp_ratio=2), lr=3e-3, weight_decay=1.0, eval_every=100,
                         stop_at_test_acc=0.99,
                         groups={"Z24": (0.8, 10000), "D12": (0.8, 10000), "S4": (0.8, 10000)}),
+}
+
+
+#: The GPU tier: S5 at the scale of Chughtai et al.'s smaller runs (40 % of the table, embeddings 128,
+#: width 256), the MLP first, then the Transformer; no new run starts after the tier's time budget.
+GPU_CONFIGS: dict[str, dict[str, Any]] = {
+    "mlp": dict(model=dict(d_embed=128, width=256), lr=1e-2, weight_decay=1.0, eval_every=100, stop_at_test_acc=0.99,
+                groups={"S5": (0.4, 6000)}),
+    "transformer": dict(model=dict(d_model=128, n_heads=4, mlp_ratio=4), lr=1e-3, weight_decay=1.0, eval_every=250,
+                        stop_at_test_acc=0.99, groups={"S5": (0.4, 20000)}),
 }
 
 
@@ -309,7 +320,7 @@ def _first_reaching(steps: Sequence[int], values: Sequence[float], level: float)
 
 
 def universality_run(group: str, arch: str, seed: int, *, steps: int | None = None,
-                     configs: dict[str, dict[str, Any]] | None = None) -> dict:
+                     configs: dict[str, dict[str, Any]] | None = None, device: Any = None) -> dict:
     """Train one model on one group's table from one seed and record what the universality question needs.
 
     ``seed`` fixes the train/test split and the initialisation. Returned (JSON-ready):
@@ -337,7 +348,7 @@ def universality_run(group: str, arch: str, seed: int, *, steps: int | None = No
     circuits = LogitCircuits(G)
     data = group_table_dataset(G, fraction, seed=seed)
     torch.manual_seed(seed)
-    model = _make_model(arch, G.order, cfg)
+    model = _make_model(arch, G.order, cfg).to(torch.device(device) if device is not None else "cpu")
     snapshots: list[np.ndarray] = []
 
     def observe(m: torch.nn.Module) -> None:
@@ -370,6 +381,7 @@ def universality_run(group: str, arch: str, seed: int, *, steps: int | None = No
         embedding_shares=emb, seconds=seconds,
     )
     if isinstance(model, GroupMLP):
+        model = model.cpu()
         inputs = neuron_inputs(model)
         nshares = _fractions_by_column(circuits.projectors, inputs)
         norms = np.linalg.norm(inputs, axis=0)
@@ -527,16 +539,28 @@ def _run_one(args: tuple) -> dict:
 
 
 def run_experiment(groups: Sequence[str], archs: Sequence[str], seeds: Sequence[int], *, steps: int | None = None,
-                   workers: int = 1, log: Callable[[str], None] = print) -> dict:
-    """Every (group, architecture, seed), on ``workers`` processes of one thread each.
+                   workers: int = 1, configs: dict[str, dict[str, Any]] | None = None, device: Any = None,
+                   budget_s: float | None = None, log: Callable[[str], None] = print) -> dict:
+    """Every (group, architecture, seed) of ``configs`` (default :data:`CONFIGS`).
+
+    On the CPU the runs go to ``workers`` processes of one thread each. With ``device`` (a GPU)
+    they run one after the other in this process, and none starts after ``budget_s`` seconds;
+    the runs that did not start are listed under ``skipped``.
 
     Explained in Chapter 8, *Universality: many groups, seeds and two architectures*.
     """
-    jobs = [(g, a, int(s), steps, CONFIGS) for a in archs for g in groups for s in seeds if g in CONFIGS[a]["groups"]]
+    configs = CONFIGS if configs is None else configs
+    jobs = [(g, a, int(s), steps, configs) for a in archs for g in groups for s in seeds if g in configs[a]["groups"]]
     runs: list[dict] = []
-    if workers <= 1:
+    skipped: list[list] = []
+    start = time.perf_counter()
+    if device is not None or workers <= 1:
         for job in jobs:
-            runs.append(_run_one(job))
+            if budget_s is not None and time.perf_counter() - start > budget_s:
+                skipped.append(list(job[:3]))
+                continue
+            g, a, s, st, cf = job
+            runs.append(universality_run(g, a, s, steps=st, configs=cf, device=device))
             log(_summary(runs[-1]))
     else:
         import multiprocessing as mp
@@ -546,8 +570,8 @@ def run_experiment(groups: Sequence[str], archs: Sequence[str], seeds: Sequence[
             for r in pool.map(_run_one, jobs):
                 runs.append(r)
                 log(_summary(r))
-    return dict(configs=CONFIGS, used_share=USED_SHARE, groups=list(groups), archs=list(archs),
-                seeds=[int(s) for s in seeds], runs=runs)
+    return dict(configs=configs, used_share=USED_SHARE, groups=list(groups), archs=list(archs),
+                seeds=[int(s) for s in seeds], runs=runs, skipped=skipped)
 
 
 def _summary(r: dict) -> str:
@@ -556,24 +580,47 @@ def _summary(r: dict) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m grouptools.nn.universality [--seeds 10] [--workers 2]``: the recorded run.
+    """``python -m grouptools.nn.universality [--tier cpu|gpu] [--seeds N] [--workers 2]``: the recorded runs.
+
+    ``--tier cpu`` (default) writes ``universality_cpu.json``; ``--tier gpu`` trains S5 on the
+    GPU (:data:`GPU_CONFIGS`, 3 seeds, no new run after ``--budget`` seconds) and writes
+    ``universality_gpu_<card>.json``.
 
     Explained in Chapter 8, *Universality: many groups, seeds and two architectures*.
     """
-    from .capstone import record_cpu_run
+    import json
+    from pathlib import Path
+
+    from .capstone import RESULTS, device_slug, provenance, record_cpu_run
 
     p = argparse.ArgumentParser(prog="python -m grouptools.nn.universality", description=__doc__.split("\n\n")[0])
-    p.add_argument("--groups", nargs="+", default=["S4", "D12", "Z24", "A5"])
-    # the slow Transformer runs first, so that the workers finish at about the same time
-    p.add_argument("--archs", nargs="+", default=["transformer", "mlp"])
-    p.add_argument("--seeds", type=int, default=10)
+    p.add_argument("--tier", choices=["cpu", "gpu"], default="cpu")
+    p.add_argument("--groups", nargs="+", default=None)
+    # the slow Transformer runs first on the CPU, so that the workers finish at about the same time
+    p.add_argument("--archs", nargs="+", default=None)
+    p.add_argument("--seeds", type=int, default=None)
     p.add_argument("--steps", type=int, default=None, help="override every step budget (for a quick check)")
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--budget", type=float, default=100.0, help="gpu tier: seconds after which no new run starts")
     p.add_argument("--out", default=None)
     args = p.parse_args(argv)
-    record_cpu_run("universality_cpu.json",
-                   lambda: run_experiment(args.groups, args.archs, range(args.seeds), steps=args.steps,
-                                          workers=args.workers), args.out)
+    if args.tier == "cpu":
+        record_cpu_run("universality_cpu.json",
+                       lambda: run_experiment(args.groups or ["S4", "D12", "Z24", "A5"], args.archs or ["transformer", "mlp"],
+                                              range(args.seeds or 10), steps=args.steps, workers=args.workers),
+                       args.out)
+        return 0
+    if not torch.cuda.is_available():
+        p.error("the gpu tier needs a CUDA device")
+    prov = provenance("cuda")
+    t0 = time.perf_counter()
+    res = run_experiment(args.groups or ["S5"], args.archs or ["mlp", "transformer"], range(args.seeds or 3),
+                         steps=args.steps, configs=GPU_CONFIGS, device="cuda", budget_s=args.budget)
+    res["provenance"] = dict(prov, wall_seconds=time.perf_counter() - t0)
+    out = Path(args.out or RESULTS) / f"universality_gpu_{device_slug(prov['device'])}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, indent=1) + "\n")
+    print(f"wrote {out} ({res['provenance']['wall_seconds']:.0f} s)")
     return 0
 
 
