@@ -124,3 +124,17 @@ def test_bad_input_and_a_short_recorded_run():
     (run,) = rec["runs"]
     assert run["block"] == 1 and len(run["trained"]["block_loss"]) == 8
     assert run["averaged"]["invariance_loss"] < 1e-20
+
+
+def test_summarise_counts_invariant_seeds_and_blocks():
+    from grouptools.nn.fourier_features import summarise
+
+    def run(loss, blocks, integ):
+        part = dict(invariance_loss=loss, block_loss=blocks, block_integrality=integ, integrality=max(integ))
+        return dict(group="D6", block=2, untrained=dict(part, integrality=0.4), trained=part, averaged=dict(part, integrality=0.45))
+
+    rec = dict(runs=[run(1e-20, [1e-20, 1e-20], [0.0, 1e-9]), run(0.1, [1e-20, 0.2], [1e-10, 0.5])])
+    e = summarise(rec)[("D6", 2)]
+    assert e["seeds"] == 2 and e["reached"] == 1
+    assert e["invariant_blocks"] == 0.75 and e["worst_invariant"] == 1e-9
+    assert e["untrained"] == 0.4 and e["averaged"] == 0.45

@@ -206,3 +206,53 @@ def test_coset_fractions_of_noise_and_bad_input():
         coset_fractions(gt.cyclic(3), np.zeros(3))
     with pytest.raises(ValueError, match="threshold"):
         coset_fractions(G, noise, threshold=0)
+
+
+def test_labels_and_real_dimensions():
+    from grouptools.nn.universality import circuit_labels, real_dimensions
+
+    assert circuit_labels(gt.cyclic(6)) == ["k=0", "k=3", "k=1", "k=2"]
+    assert real_dimensions(gt.cyclic(6)) == [1, 1, 2, 2]
+    assert circuit_labels(gt.symmetric(3)) == ["ρ₀ (1)", "ρ₁ (1)", "ρ₂ (2)"]
+    assert real_dimensions(gt.quaternion()) == [1, 1, 1, 1, 4]  # the quaternionic irrep: 2·2
+
+
+def _fake_run(arch, group, seed, used, appeared, test_95=100):
+    G = {"S4": gt.symmetric(4)}[group]
+    names = [r.name for r in real_irreps(G)]
+    run = dict(arch=arch, group=group, seed=seed, test_95=test_95, irreps=names, degrees=[1, 1, 2, 3, 3],
+               used=used, appeared=appeared, restricted_loss=[3.0, 0.01], excluded_loss=[3.0, 2.0])
+    if arch == "mlp":
+        run["neurons"] = dict(purity=[0.99, 0.5, None], coset_fraction=[0.99, 0.2, None], coset_order=[6, 2, None],
+                              irrep=["ρ₃", "ρ₄", None])
+    return run
+
+
+def test_summarise_counts_what_the_runs_record():
+    from grouptools.nn.universality import summarise
+
+    record = dict(archs=["mlp", "transformer"], groups=["S4"], runs=[
+        _fake_run("mlp", "S4", 0, ["ρ₁", "ρ₃"], {"ρ₁": 100, "ρ₃": 900}),
+        _fake_run("mlp", "S4", 1, ["ρ₂", "ρ₃"], {"ρ₂": 800, "ρ₃": 300}),
+        _fake_run("mlp", "S4", 2, ["ρ₃"], {"ρ₃": 500}, test_95=None),  # did not generalise: not counted
+        _fake_run("transformer", "S4", 0, ["ρ₄"], {"ρ₄": 700}),
+    ])
+    t = summarise(record)
+    e = t[("mlp", "S4")]
+    assert e["runs"] == 3 and e["grokked"] == 2 and e["median_step"] == 100
+    assert e["used"] == [0, 1, 1, 2, 0] and e["n_used"] == [2, 2]
+    assert e["appearance"][3] == [900, 300]
+    # ρ₁ (dim 1) before ρ₃ (dim 3): first; ρ₂ (dim 2) after ρ₃: later
+    assert e["degree_order"] == (1, 1)
+    assert e["pure_neurons"] == 0.5 and e["coset_neurons"] == 0.5 and e["coset_orders"] == {6: 2}
+    assert e["coset_irreps"] == {0: {"ρ₄ (3)": 2}, 6: {"ρ₃ (3)": 2}}
+    assert t[("transformer", "S4")]["used"] == [0, 0, 0, 0, 1] and "pure_neurons" not in t[("transformer", "S4")]
+
+
+def test_the_gpu_tier_respects_its_budget_on_any_device():
+    from grouptools.nn.universality import GPU_CONFIGS, run_experiment
+
+    rec = run_experiment(["S5"], ["mlp", "transformer"], [0, 1], steps=2, configs=GPU_CONFIGS, device="cpu",
+                         budget_s=0.0, log=lambda s: None)
+    # the first run always starts; after it the budget of 0 s has passed
+    assert len(rec["runs"]) == 1 and rec["skipped"] == [["S5", "mlp", 1], ["S5", "transformer", 0], ["S5", "transformer", 1]]

@@ -112,7 +112,7 @@ def block_size(G: FiniteGroup, m: int | None = None) -> int:
             return int(k)
     raise ValueError(
         f"the regular representation of {G.name} (irreps of degrees {degrees}, each d times) cannot be cut "
-        f"into invariant subspaces of dimension {m}"
+        f"into invariant subspaces of {'dimension ' + str(m) if m is not None else 'one common dimension'}"
     )
 
 

@@ -78,7 +78,7 @@ def irrep_projectors(G: FiniteGroup) -> np.ndarray:
     in the span of the matrix entries of the i-th :func:`~grouptools.nn.interpret.real_irreps`;
     the projections are symmetric, idempotent, mutually orthogonal and sum to the identity.
 
-    Explained in Chapter 8, *Universality: many groups, seeds and two architectures*.
+    Explained in Chapter 8, *Circuits in the logits, through training*.
     """
     eye = np.eye(G.order)
     return np.stack([project_irreps(G, eye, [i]) for i in range(len(real_irreps(G)))])
@@ -96,7 +96,7 @@ def _fractions_by_column(P: np.ndarray, E: np.ndarray) -> np.ndarray:
 class LogitCircuits:
     """The circuit decomposition of logit tables L[a, b, c] for one finite group G.
 
-    Explained in Chapter 8, *Universality: many groups, seeds and two architectures*.
+    Explained in Chapter 8, *Circuits in the logits, through training*.
     """
 
     def __init__(self, G: FiniteGroup) -> None:
@@ -111,7 +111,7 @@ class LogitCircuits:
     def order(self) -> int:
         """|G|.
 
-        Explained in Chapter 8, *Universality: many groups, seeds and two architectures*.
+        Explained in Chapter 8, *Circuits in the logits, through training*.
         """
         return self.group.order
 
@@ -130,7 +130,7 @@ class LogitCircuits:
         F(g) is the mean of the centred logits over the |G|² triples with a·b·c⁻¹ = g (the
         orthogonal projection onto functions of a·b·c⁻¹), and F_ρ its isotypic part.
 
-        Explained in Chapter 8, *Universality: many groups, seeds and two architectures*.
+        Explained in Chapter 8, *Circuits in the logits, through training*.
         """
         L = self._centred(logits)
         n = self.order
@@ -140,7 +140,7 @@ class LogitCircuits:
     def shares(self, logits: Any) -> np.ndarray:
         """The fraction of the centred logits' squared norm in each irrep's circuit (sums to at most 1).
 
-        Explained in Chapter 8, *Universality: many groups, seeds and two architectures*.
+        Explained in Chapter 8, *Circuits in the logits, through training*.
         """
         L = self._centred(logits)
         total = float(np.sum(L**2))
@@ -163,14 +163,14 @@ class LogitCircuits:
     def restricted(self, logits: Any, keep: Sequence[int]) -> np.ndarray:
         """Only the circuits of the irreps ``keep``: Σ_{ρ ∈ keep} F_ρ(a·b·c⁻¹), shape (|G|, |G|, |G|).
 
-        Explained in Chapter 8, *Universality: many groups, seeds and two architectures*.
+        Explained in Chapter 8, *Circuits in the logits, through training*.
         """
         return self._circuits(logits, keep)[1]
 
     def excluded(self, logits: Any, remove: Sequence[int]) -> np.ndarray:
         """The centred logits with the circuits of the irreps ``remove`` subtracted.
 
-        Explained in Chapter 8, *Universality: many groups, seeds and two architectures*.
+        Explained in Chapter 8, *Circuits in the logits, through training*.
         """
         L, part = self._circuits(logits, remove)
         return L - part
@@ -178,7 +178,7 @@ class LogitCircuits:
     def loss(self, logits: Any, pairs: Any = None) -> dict[str, float]:
         """Cross-entropy and accuracy of a logit table against the true products, on ``pairs`` (flat a·|G|+b indices; all by default).
 
-        Explained in Chapter 8, *Universality: many groups, seeds and two architectures*.
+        Explained in Chapter 8, *Circuits in the logits, through training*.
         """
         n = self.order
         L = np.asarray(logits, dtype=np.float64).reshape(n * n, n)
@@ -198,7 +198,7 @@ def neuron_irreps(G: FiniteGroup, model: GroupMLP, projectors: np.ndarray | None
     with f_n(a) = (W_left E_left(a))_n; column n of the result splits ‖f_n‖² over the
     isotypic components. A neuron *belongs* to the irrep with the largest share.
 
-    Explained in Chapter 8, *Universality: many groups, seeds and two architectures*.
+    Explained in Chapter 8, *Neurons cluster by irrep*.
     """
     if not isinstance(model, GroupMLP):
         raise TypeError(f"neuron_irreps reads a GroupMLP, not {type(model).__name__}")
@@ -211,7 +211,7 @@ def neuron_irreps(G: FiniteGroup, model: GroupMLP, projectors: np.ndarray | None
 def neuron_inputs(model: GroupMLP) -> np.ndarray:
     """The |G|×width matrix whose column n is f_n(a) = (W_left E_left(a))_n, neuron n's input from the left factor.
 
-    Explained in Chapter 8, *Universality: many groups, seeds and two architectures*.
+    Explained in Chapter 8, *Neurons cluster by irrep*.
     """
     E = model.embed_left.weight.detach().cpu().double().numpy()
     W = model.hidden.weight.detach().cpu().double().numpy()[:, : model.d_embed]
@@ -544,8 +544,8 @@ def run_experiment(groups: Sequence[str], archs: Sequence[str], seeds: Sequence[
     """Every (group, architecture, seed) of ``configs`` (default :data:`CONFIGS`).
 
     On the CPU the runs go to ``workers`` processes of one thread each. With ``device`` (a GPU)
-    they run one after the other in this process, and none starts after ``budget_s`` seconds;
-    the runs that did not start are listed under ``skipped``.
+    they run one after the other in this process, and after the first none starts once ``budget_s``
+    seconds have passed; the runs that did not start are listed under ``skipped``.
 
     Explained in Chapter 8, *Universality: many groups, seeds and two architectures*.
     """
@@ -556,7 +556,7 @@ def run_experiment(groups: Sequence[str], archs: Sequence[str], seeds: Sequence[
     start = time.perf_counter()
     if device is not None or workers <= 1:
         for job in jobs:
-            if budget_s is not None and time.perf_counter() - start > budget_s:
+            if budget_s is not None and runs and time.perf_counter() - start > budget_s:
                 skipped.append(list(job[:3]))
                 continue
             g, a, s, st, cf = job
