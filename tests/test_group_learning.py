@@ -253,3 +253,16 @@ def test_fit_group_table_records_curves():
         fit.first_step("val_acc")
     with pytest.raises(ValueError, match="outputs"):
         fit_group_table(GroupMLP(6), data, 1)
+
+
+def test_fit_group_table_calls_on_eval_at_every_evaluation_in_eval_mode():
+    G = gt.cyclic(5)
+    gt.seed_everything(0)
+    data = group_table_dataset(G, 0.6, seed=0)
+    seen = []
+    model = GroupMLP(5, 8, 32)
+    fit = fit_group_table(model, data, 30, lr=1e-2, eval_every=10,
+                          on_eval=lambda m: seen.append((m.training, table_logits(m, 5).sum())))
+    assert len(seen) == len(fit.eval_steps) == 4
+    assert not any(training for training, _ in seen) and model.training  # eval mode inside, restored after
+    assert len({round(float(s), 6) for _, s in seen}) == 4  # the logits change between evaluations
