@@ -10,6 +10,9 @@
   and the Reynolds projection (Chapter 5);
 * :mod:`grouptools.nn.parameter_symmetries` — weight-space symmetries of MLPs, attention
   and state-space models (Chapter 5).
+* :mod:`grouptools.nn.gauge` — symmetries along depth: the residual stream's orthogonal
+  symmetry, per-layer gauges and skip connections, time reparametrisation of neural ODEs
+  (Chapter 5).
 
 Explained in Chapter 9, *Sequence models and their symmetries*.
 """
@@ -274,4 +277,40 @@ __all__ += [
     "SelectiveRecurrence",
     "selective_scan",
     "selective_scan_reference",
+]
+
+from .gauge import (
+    PreNormTransformer,
+    ResidualMLP,
+    TimeDependentField,
+    flow_gap,
+    fold_norm_gains,
+    loglog_slope,
+    mlp_gauge_transform,
+    odeint_fixed,
+    orthogonal_fixing_ones,
+    random_orthogonal,
+    relative_change,
+    reparametrize_time,
+    residual_gauge_transform,
+    rotate_residual_stream,
+    sine_reparametrization,
+)
+
+__all__ += [
+    "PreNormTransformer",
+    "ResidualMLP",
+    "TimeDependentField",
+    "flow_gap",
+    "fold_norm_gains",
+    "loglog_slope",
+    "mlp_gauge_transform",
+    "odeint_fixed",
+    "orthogonal_fixing_ones",
+    "random_orthogonal",
+    "relative_change",
+    "reparametrize_time",
+    "residual_gauge_transform",
+    "rotate_residual_stream",
+    "sine_reparametrization",
 ]
