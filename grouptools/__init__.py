@@ -8,7 +8,7 @@ Every public function says in its docstring which chapter explains it.
 (8, 'r s')
 """
 
-from .errors import NotAGroupError, NotAHomomorphismError, NotAnActionError, NotASubgroupError, NotNormalError
+from .errors import GroupTooLargeError, NotAGroupError, NotAHomomorphismError, NotAnActionError, NotASubgroupError, NotNormalError
 from .groups import FiniteGroup, check_group_table
 from .named import (
     alternating,
@@ -58,6 +58,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'grouptools' has no attribute {name!r}")
 
 __all__ = [
+    "GroupTooLargeError",
     "NotAGroupError",
     "NotASubgroupError",
     "NotNormalError",

@@ -5,7 +5,7 @@ Explained in Chapter 1, *Checking the axioms by computation*.
 
 from __future__ import annotations
 
-__all__ = ["NotAGroupError", "NotASubgroupError", "NotNormalError", "NotAHomomorphismError", "NotAnActionError"]
+__all__ = ["GroupTooLargeError", "NotAGroupError", "NotASubgroupError", "NotNormalError", "NotAHomomorphismError", "NotAnActionError"]
 
 
 class NotAGroupError(ValueError):
@@ -84,3 +84,18 @@ class NotAnActionError(ValueError):
         super().__init__(message)
         self.axiom = axiom
         self.witness = tuple(witness)
+
+
+class GroupTooLargeError(ValueError):
+    """A group whose Cayley table would not fit in memory.
+
+    ``order`` is the number of elements and ``nbytes`` the size of the |G|×|G| table of
+    64-bit labels; the message says how much memory that is and what to use instead.
+
+    Explained in Chapter 1, *Checking the axioms by computation*.
+    """
+
+    def __init__(self, message: str, order: int, nbytes: int) -> None:
+        super().__init__(message)
+        self.order = int(order)
+        self.nbytes = int(nbytes)

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import NotAGroupError
+from .errors import GroupTooLargeError, NotAGroupError
 
-__all__ = ["FiniteGroup", "check_group_table", "Element"]
+__all__ = ["FiniteGroup", "check_group_table", "check_table_size", "MAX_TABLE_BYTES", "Element"]
 
 #: An element may be given by its integer label or by its printed name.
 Element = int | np.integer | str
@@ -71,6 +71,32 @@ def _as_table(table: Any) -> np.ndarray:
                 "closure", f"entry table[{i}][{j}] = {arr[i, j]} is not an integer label", (i, j)
             )
     return arr.astype(np.int64)
+
+
+#: The largest Cayley table the constructors build: 2 GiB of 64-bit labels (|G| ≤ 16 384).
+MAX_TABLE_BYTES = 2**31
+
+
+def check_table_size(order: int, what: str) -> int:
+    """Raise :class:`~grouptools.errors.GroupTooLargeError` if a |G|×|G| table of int64 labels exceeds :data:`MAX_TABLE_BYTES`.
+
+    Returns the number of bytes the table needs. The message gives the memory and the way out:
+    work with generators (``sympy.combinatorics.PermutationGroup`` for permutations) or with a
+    subgroup or quotient small enough to tabulate.
+
+    Explained in Chapter 1, *Checking the axioms by computation*.
+    """
+    order = int(order)
+    nbytes = order * order * 8
+    if nbytes > MAX_TABLE_BYTES:
+        raise GroupTooLargeError(
+            f"{what} has {order:,} elements; its Cayley table ({order:,}² int64 labels) would need "
+            f"{nbytes / 2**30:,.1f} GiB, more than the {MAX_TABLE_BYTES / 2**30:g} GiB limit. Work with generators "
+            "instead (sympy.combinatorics.PermutationGroup for permutations), or with a subgroup or quotient small "
+            "enough to tabulate (at most 16,384 elements).",
+            order, nbytes,
+        )
+    return nbytes
 
 
 def check_group_table(table: Any) -> tuple[np.ndarray, int, np.ndarray]:

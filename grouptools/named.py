@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .groups import FiniteGroup
+from .groups import FiniteGroup, check_table_size
 
 __all__ = [
     "cyclic",
@@ -60,6 +60,7 @@ def cyclic(n: int) -> FiniteGroup:
     Explained in Chapter 1, *A zoo of groups*.
     """
     n = _check_positive_int(n, "the order n of Z_n")
+    check_table_size(n, f"Z{n}")
     i = np.arange(n)
     table = (i[:, None] + i[None, :]) % n
     return FiniteGroup(
@@ -86,6 +87,7 @@ def dihedral(n: int) -> FiniteGroup:
     Explained in Chapter 1, *A zoo of groups*.
     """
     n = _check_positive_int(n, "the number of vertices n of D_n")
+    check_table_size(2 * n, f"D{n}")
     # element (k, m) = r^k s^m  ->  label m*n + k
     k = np.arange(2 * n) % n
     m = np.arange(2 * n) // n
@@ -211,8 +213,7 @@ def from_permutations(generators: Sequence[Any], degree: int | None = None, *, n
         size = degree
     perms = [Permutation(p.array_form + list(range(p.size, size))) for p in perms]
     group = PermutationGroup(perms)
-    if group.order() > 50_000:
-        raise ValueError(f"the generated group has order {group.order()}; tables are limited to 50,000 elements")
+    check_table_size(int(group.order()), name or "the generated group")
     elements = np.array([p.array_form for p in group.generate()], dtype=np.int64)
     # position of each generator in the generated (unsorted) list
     index = {row.tobytes(): i for i, row in enumerate(elements)}
@@ -230,8 +231,7 @@ def symmetric(n: int) -> FiniteGroup:
     Explained in Chapter 1, *Groups of permutations*.
     """
     n = _check_positive_int(n, "n for S_n")
-    if n > 8:
-        raise ValueError(f"S_{n} has {np.prod(range(1, n + 1))} elements; tables are limited to n ≤ 8")
+    check_table_size(int(np.prod(range(1, n + 1))), f"S{n}")
     perms = np.array(list(itertools.permutations(range(n))), dtype=np.int64)
     gens = None
     if n > 1:
@@ -262,8 +262,7 @@ def alternating(n: int) -> FiniteGroup:
     Explained in Chapter 1, *Groups of permutations*.
     """
     n = _check_positive_int(n, "n for A_n")
-    if n > 9:
-        raise ValueError(f"A_{n} is too large for a Cayley table; use n ≤ 9")
+    check_table_size(int(np.prod(range(1, n + 1))) // 2 if n > 1 else 1, f"A{n}")
     perms = np.array(list(itertools.permutations(range(n))), dtype=np.int64)
     perms = perms[_parity(perms) == 0]
     gens = None
@@ -327,6 +326,7 @@ def direct_product(G: FiniteGroup, H: FiniteGroup) -> FiniteGroup:
         if not isinstance(X, FiniteGroup):
             raise TypeError(f"the {what} factor must be a FiniteGroup, not {type(X).__name__}")
     m = H.order
+    check_table_size(G.order * m, f"{G.name}×{H.name}")
     ga = np.arange(G.order * m) // m
     ha = np.arange(G.order * m) % m
     table = G.table[ga[:, None], ga[None, :]] * m + H.table[ha[:, None], ha[None, :]]

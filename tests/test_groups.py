@@ -367,7 +367,7 @@ def test_bad_arguments_are_named():
         gt.dihedral(2.5)
     with pytest.raises(TypeError, match="integer"):
         gt.symmetric(True)
-    with pytest.raises(ValueError, match="n ≤ 8"):
+    with pytest.raises(gt.GroupTooLargeError, match="S9 has 362,880 elements.* GiB, more than the 2 GiB limit"):
         gt.symmetric(9)
     D4 = gt.dihedral(4)
     with pytest.raises(ValueError, match="not an element label of D4"):
@@ -420,3 +420,26 @@ def test_mixed_real_and_complex_generators():
     for a in range(0, G.order, 5):
         for b in range(0, G.order, 3):
             assert np.allclose(G.matrices[a] @ G.matrices[b], G.matrices[G.product(a, b)])
+
+
+@pytest.mark.parametrize(
+    "make, order",
+    [(lambda: gt.symmetric(8), 40320), (lambda: gt.alternating(8), 20160), (lambda: gt.cyclic(20000), 20000),
+     (lambda: gt.dihedral(9000), 18000), (lambda: gt.direct_product(gt.symmetric(7), gt.cyclic(4)), 20160),
+     (lambda: gt.from_permutations([[1, 0, 2, 3, 4, 5, 6, 7], [1, 2, 3, 4, 5, 6, 7, 0]]), 40320)],
+)
+def test_tables_that_do_not_fit_are_refused_with_the_memory_they_need(make, order):
+    with pytest.raises(gt.GroupTooLargeError) as info:
+        make()
+    err = info.value
+    assert err.order == order and err.nbytes == order**2 * 8
+    assert f"{order:,} elements" in str(err) and "GiB" in str(err) and "PermutationGroup" in str(err)
+
+
+def test_the_largest_tables_the_course_uses_fit():
+    from grouptools.groups import MAX_TABLE_BYTES, check_table_size
+
+    assert check_table_size(5040, "S7") == 5040**2 * 8 <= MAX_TABLE_BYTES
+    assert check_table_size(16384, "edge") == MAX_TABLE_BYTES
+    with pytest.raises(gt.GroupTooLargeError):
+        check_table_size(16385, "edge")
