@@ -383,9 +383,7 @@ def conjugation_action(G: FiniteGroup) -> GroupAction:
 
     Explained in Chapter 4, *Orbits and stabilisers*.
     """
-    t = G.table
-    inv = np.array([G.inverse(g) for g in G.elements])
-    return GroupAction(G, t[t, inv[:, None]], G.elements, name=f"{G.name} by conjugation", point_names=G.names)
+    return GroupAction(G, G.conjugation_table(), G.elements, name=f"{G.name} by conjugation", point_names=G.names)
 
 
 def coset_action(G: FiniteGroup, H: Sequence[Element]) -> GroupAction:

@@ -389,7 +389,7 @@ def _class_matrices(G: FiniteGroup, classes: list[list[int]], class_of: np.ndarr
     """``M[j, l, m] = c_{jlm}``: pairs (x, y) ∈ C_j × C_l with x·y equal to the representative of C_m."""
     k = len(classes)
     n = G.order
-    inv = np.array([G.inverse(g) for g in range(n)], dtype=np.int64)
+    inv = G.inverses
     reps = np.array([c[0] for c in classes], dtype=np.int64)
     # y = x⁻¹ z for every x and every representative z:  y[x, m] = table[inv[x], z_m]
     y = G.table[inv[:, None], reps[None, :]]  # shape (n, k)

@@ -20,20 +20,12 @@ def conjugate(G: FiniteGroup, g: Element, x: Element) -> int:
     return G.product(g, x, G.inverse(g))
 
 
-def _conjugation_table(G: FiniteGroup) -> np.ndarray:
-    """``c[g, x] = g·x·g⁻¹`` for all g, x (vectorised)."""
-    t = G.table
-    inv = np.array([G.inverse(g) for g in G.elements])
-    gx = t  # gx[g, x] = g·x
-    return t[gx, inv[:, None]]  # (g·x)·g⁻¹
-
-
 def class_labels(G: FiniteGroup) -> np.ndarray:
     """``labels[x]`` is the index of x's conjugacy class in :func:`conjugacy_classes` order.
 
     Explained in Chapter 2, *Conjugacy classes and the class equation*.
     """
-    conj = _conjugation_table(G)
+    conj = G.conjugation_table()
     labels = np.full(G.order, -1, dtype=np.int64)
     k = 0
     for x in G.elements:  # classes ordered by their smallest label: the identity's is first

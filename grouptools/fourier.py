@@ -90,7 +90,7 @@ def convolve(G: FiniteGroup, f: Any, h: Any) -> np.ndarray:
     """
     f = _function(G, f, "f")
     h = _function(G, h, "h")
-    inv = np.array([G.inverse(y) for y in G.elements])
+    inv = G.inverses
     # M[y, x] = h(y⁻¹ x)
     M = h[G.table[inv]]
     return f @ M

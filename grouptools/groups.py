@@ -339,6 +339,20 @@ class FiniteGroup:
         """The label of a⁻¹."""
         return int(self._inverse[self.label(a)])
 
+    @property
+    def inverses(self) -> np.ndarray:
+        """All inverses at once: the read-only array ``inverses[a]`` = label of a⁻¹."""
+        return self._inverse
+
+    def conjugation_table(self) -> np.ndarray:
+        """The read-only array ``c[g, x]`` = label of g·x·g⁻¹, for all g and x (computed once)."""
+        if getattr(self, "_conjugation", None) is None:
+            t = self._table
+            c = t[t, self._inverse[:, None]]  # (g·x)·g⁻¹
+            c.setflags(write=False)
+            self._conjugation = c
+        return self._conjugation
+
     def power(self, a: Element, k: int) -> int:
         """The label of aᵏ for any integer k (negative powers use a⁻¹)."""
         a = self.label(a)

@@ -332,7 +332,7 @@ def direct_product(G: FiniteGroup, H: FiniteGroup) -> FiniteGroup:
     table = G.table[ga[:, None], ga[None, :]] * m + H.table[ha[:, None], ha[None, :]]
     names = [f"({G.names[g]}, {H.names[h]})" for g, h in zip(ga, ha)]
     gens = [g * m + H.identity for g in G.generators] + [G.identity * m + h for h in H.generators]
-    inverse = np.array([G.inverse(int(g)) * m + H.inverse(int(h)) for g, h in zip(ga, ha)])
+    inverse = G.inverses[ga] * m + H.inverses[ha]
     return FiniteGroup(
         table,
         names,

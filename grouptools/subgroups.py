@@ -59,10 +59,6 @@ def _mask(G: FiniteGroup, H: Iterable[int]) -> np.ndarray:
     return m
 
 
-def _inverse_array(G: FiniteGroup) -> np.ndarray:
-    return np.array([G.inverse(g) for g in G.elements], dtype=np.int64)
-
-
 def _closure_mask(G: FiniteGroup, gens: Sequence[int], start: np.ndarray | None = None) -> np.ndarray:
     """Boolean mask of ⟨start ∪ gens⟩, by breadth-first right multiplication.
 
@@ -130,7 +126,7 @@ def check_subgroup(G: FiniteGroup, H: Iterable[Element]) -> list[int]:
             f"not closed: {names[a]}·{names[b]} = {names[ab]} is not in H for a={names[a]}, b={names[b]}",
             (a, b),
         )
-    inv = _inverse_array(G)[idx]
+    inv = G.inverses[idx]
     bad_inv = np.flatnonzero(~mask[inv])
     if len(bad_inv):  # unreachable in a finite group once closed, kept for clarity
         a = int(idx[bad_inv[0]])
@@ -389,9 +385,7 @@ def coset_sorted_order(G: FiniteGroup, H: Iterable[Element]) -> list[int]:
 
 def _conjugates(G: FiniteGroup, N: Sequence[int]) -> np.ndarray:
     """``c[g, i] = g·N[i]·g⁻¹`` for every g."""
-    t = G.table
-    inv = _inverse_array(G)
-    return t[t[:, np.array(N)], inv[:, None]]
+    return G.conjugation_table()[:, np.asarray(N, dtype=np.int64)]
 
 
 def normality_witness(G: FiniteGroup, N: Iterable[Element]) -> tuple[int, int] | None:
@@ -521,7 +515,7 @@ def commutator_subgroup(
     """
     h = np.array(G.elements if H is None else check_subgroup(G, H))
     k = np.array(G.elements if K is None else check_subgroup(G, K))
-    t, inv = G.table, _inverse_array(G)
+    t, inv = G.table, G.inverses
     ab = t[np.ix_(h, k)]
     comms = t[t[ab, inv[h][:, None]], inv[k][None, :]]
     return np.flatnonzero(_closure_mask(G, np.unique(comms).tolist())).tolist()

@@ -443,3 +443,15 @@ def test_the_largest_tables_the_course_uses_fit():
     assert check_table_size(16384, "edge") == MAX_TABLE_BYTES
     with pytest.raises(gt.GroupTooLargeError):
         check_table_size(16385, "edge")
+
+
+@settings(max_examples=30, deadline=None)
+@given(relabelled(named()))
+def test_inverses_and_conjugation_table_are_the_one_primitive(G):
+    inv, c = G.inverses, G.conjugation_table()
+    assert [int(i) for i in inv] == [G.inverse(g) for g in G.elements]
+    for g in G.elements:
+        for x in G.elements:
+            assert c[g, x] == G.product(g, x, G.inverse(g))
+    assert not inv.flags.writeable and not c.flags.writeable
+    assert G.conjugation_table() is c  # computed once

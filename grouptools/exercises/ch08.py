@@ -204,7 +204,7 @@ def check_product_with_inverse(product_with_inverse_fn: Callable[[list], Any]) -
         if np.array_equal(arr, want):
             continue
         a, b, c = (int(v) for v in np.argwhere(arr != want)[0])
-        T, inv = np.asarray(G.table), [G.inverse(g) for g in G.elements]
+        T, inv = np.asarray(G.table), G.inverses
         nm = G.element_name
         hint = ""
         guesses = [

@@ -122,7 +122,7 @@ def regular_permutations(G: FiniteGroup) -> Tensor:
     Explained in Chapter 8, *Invariance alone recovers the Fourier transform*.
     """
     table = np.asarray(G.table)
-    inv = np.array([G.inverse(g) for g in G.elements])
+    inv = G.inverses
     return torch.as_tensor(table[inv], dtype=torch.long)
 
 

@@ -236,7 +236,7 @@ def product_with_inverse(G: FiniteGroup) -> np.ndarray:
     if not isinstance(G, FiniteGroup):
         raise TypeError(f"expected a FiniteGroup, not {type(G).__name__}")
     T = np.asarray(G.table)
-    inv = np.array([G.inverse(g) for g in G.elements])
+    inv = G.inverses
     return T[T[:, :, None], inv[None, None, :]]
 
 
