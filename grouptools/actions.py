@@ -163,25 +163,18 @@ class GroupAction:
                 )
         table = np.full((group.order, m), -1, dtype=np.int64)
         table[group.identity] = np.arange(m)
-        frontier = [group.identity]
-        while frontier:
-            new = []
-            for x in frontier:
-                for s, ps in gens.items():
-                    y = int(group.table[x, s])
-                    value = table[x][ps]  # (x·s)·i = x·(s·i)
-                    if table[y, 0] < 0:
-                        table[y] = value
-                        new.append(y)
-                    elif not np.array_equal(table[y], value):
-                        n = group.names
-                        raise NotAnActionError(
-                            "compatibility",
-                            f"the generator permutations do not define an action: {n[y]} = {_p(n[x])}·{_p(n[s])} "
-                            f"would have to act both as {table[y].tolist()} and as {value.tolist()}",
-                            (x, s),
-                        )
-            frontier = new
+        for x, s, y, first in group.breadth_first(list(gens)):
+            value = table[x][gens[s]]  # (x·s)·i = x·(s·i)
+            if first:
+                table[y] = value
+            elif not np.array_equal(table[y], value):
+                n = group.names
+                raise NotAnActionError(
+                    "compatibility",
+                    f"the generator permutations do not define an action: {n[y]} = {_p(n[x])}·{_p(n[s])} "
+                    f"would have to act both as {table[y].tolist()} and as {value.tolist()}",
+                    (x, s),
+                )
         return cls(group, table, points, name=name, point_names=point_names)
 
     def _check(self) -> None:

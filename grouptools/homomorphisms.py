@@ -251,20 +251,12 @@ def _extend(domain: FiniteGroup, codomain: FiniteGroup, gens: Mapping[int, int])
     """Breadth-first extension φ(x·s) = φ(x)·φ(s); a conflict is returned as (x, s, y, old, new)."""
     img = np.full(domain.order, -1, dtype=np.int64)
     img[domain.identity] = codomain.identity
-    frontier = [domain.identity]
-    items = list(gens.items())
-    while frontier:
-        new = []
-        for x in frontier:
-            for s, hs in items:
-                y = int(domain.table[x, s])
-                v = int(codomain.table[img[x], hs])
-                if img[y] < 0:
-                    img[y] = v
-                    new.append(y)
-                elif img[y] != v:
-                    return (x, s, y, int(img[y]), v)
-        frontier = new
+    for x, s, y, first in domain.breadth_first(list(gens)):
+        v = int(codomain.table[img[x], gens[s]])
+        if first:
+            img[y] = v
+        elif img[y] != v:
+            return (x, s, y, int(img[y]), v)
     return img
 
 

@@ -111,18 +111,10 @@ class Representation:
             raise ValueError(f"{[group.names[s] for s in gens]} do not generate {group.name}")
         out = np.full((group.order, d, d), np.nan, dtype=np.complex128)
         out[group.identity] = np.eye(d)
-        frontier = [group.identity]
-        seen = {group.identity}
-        while frontier:
-            new = []
-            for x in frontier:
-                for s, m in zip(gens, mats):
-                    y = int(group.table[x, s])
-                    if y not in seen:
-                        seen.add(y)
-                        out[y] = out[x] @ m
-                        new.append(y)
-            frontier = new
+        image = dict(zip(gens, mats))
+        for x, s, y, first in group.breadth_first(gens):
+            if first:
+                out[y] = out[x] @ image[s]
         return cls(group, out, name=name, check=True, atol=atol)
 
     # ------------------------------------------------------------------ basics

@@ -60,26 +60,8 @@ def _mask(G: FiniteGroup, H: Iterable[int]) -> np.ndarray:
 
 
 def _closure_mask(G: FiniteGroup, gens: Sequence[int], start: np.ndarray | None = None) -> np.ndarray:
-    """Boolean mask of ⟨start ∪ gens⟩, by breadth-first right multiplication.
-
-    ``start`` must already be closed under the generators it came from (a
-    subgroup, or just {e}); the search then only has to add new words.
-    """
-    t = G.table
-    mask = np.zeros(G.order, dtype=bool) if start is None else start.copy()
-    mask[G.identity] = True
-    frontier = np.flatnonzero(mask)
-    g = np.asarray(list(gens), dtype=np.int64)
-    if g.size == 0:
-        return mask
-    gcol = g[None, :]
-    while frontier.size:
-        fresh = np.zeros_like(mask)
-        fresh[t[frontier[:, None], gcol]] = True
-        fresh &= ~mask
-        mask |= fresh
-        frontier = np.flatnonzero(fresh)
-    return mask
+    """Boolean mask of ⟨start ∪ gens⟩ (:meth:`FiniteGroup.closure_mask`)."""
+    return G.closure_mask(gens, start)
 
 
 def _key(mask: np.ndarray) -> bytes:

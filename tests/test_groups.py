@@ -455,3 +455,23 @@ def test_inverses_and_conjugation_table_are_the_one_primitive(G):
             assert c[g, x] == G.product(g, x, G.inverse(g))
     assert not inv.flags.writeable and not c.flags.writeable
     assert G.conjugation_table() is c  # computed once
+
+
+@settings(max_examples=30, deadline=None)
+@given(relabelled(named()), st.data())
+def test_breadth_first_walks_every_edge_and_spans_the_generated_subgroup(G, data):
+    gens = data.draw(st.lists(st.sampled_from(G.elements), min_size=1, max_size=3))
+    edges = list(G.breadth_first(gens))
+    reached = {G.identity} | {y for _, _, y, first in edges if first}
+    assert sorted(reached) == G.closure(gens) == np.flatnonzero(G.closure_mask(gens)).tolist()
+    # every element reached once for the first time, every (x, s) with x reached walked exactly once
+    assert sum(first for *_, first in edges) == len(reached) - 1
+    assert sorted((x, s) for x, s, _, _ in edges) == sorted((x, s) for x in reached for s in [G.label(g) for g in gens])
+    assert all(y == G.product(x, s) for x, s, y, _ in edges)
+    # breadth first: the first visits come in order of word length
+    depth = {G.identity: 0}
+    for x, _, y, first in edges:
+        if first:
+            depth[y] = depth[x] + 1
+    firsts = [depth[y] for *_, y, first in edges if first]
+    assert firsts == sorted(firsts)

@@ -91,16 +91,11 @@ def _word(G: FiniteGroup, gens: Sequence[int], x: int) -> str:
     if x == G.identity:
         return G.names[x]
     parent: dict[int, tuple[int, int] | None] = {G.identity: None}
-    frontier = [G.identity]
-    while frontier and x not in parent:
-        new = []
-        for y in frontier:
-            for g in gens:
-                z = G.product(y, g)
-                if z not in parent:
-                    parent[z] = (y, g)
-                    new.append(z)
-        frontier = new
+    for y, g, z, first in G.breadth_first(gens):
+        if first:
+            parent[z] = (y, g)
+            if z == x:
+                break
     letters: list[str] = []
     while parent[x] is not None:
         y, g = parent[x]  # type: ignore[misc]
