@@ -189,12 +189,6 @@ class FiniteGroup:
     Explained in Chapter 1, *Groups*.
     """
 
-    #: For groups made by :func:`~grouptools.from_permutations`, :func:`~grouptools.symmetric`
-    #: and :func:`~grouptools.alternating`: the permutations behind the labels.
-    permutations: Any = None
-    #: For groups made by :func:`~grouptools.from_matrices`: ``matrices[g]`` is element g's matrix.
-    matrices: np.ndarray | None = None
-
     def __init__(
         self,
         table: Any,
@@ -205,6 +199,10 @@ class FiniteGroup:
         validate: bool = True,
         _identity: int | None = None,
         _inverse: np.ndarray | None = None,
+        permutations: Any = None,
+        matrices: Any = None,
+        embedding: Sequence[int] | None = None,
+        cosets: Sequence[Sequence[int]] | None = None,
     ) -> None:
         if validate or _identity is None or _inverse is None:
             t, e, inv = check_group_table(table)
@@ -237,6 +235,61 @@ class FiniteGroup:
                     f"the given generators {[self._names[g] for g in gens]} do not generate {self.name}"
                 )
             self._generators = gens
+        self._set_concrete(permutations, matrices, embedding, cosets)
+
+    def _set_concrete(self, permutations: Any, matrices: Any, embedding: Any, cosets: Any) -> None:
+        """Check and store what a constructor knows about the elements beyond the table."""
+        n = self.order
+        if permutations is not None and len(permutations.perms) != n:
+            raise ValueError(f"{len(permutations.perms)} permutations were given for a group of order {n}")
+        if matrices is not None:
+            matrices = np.array(matrices)
+            if matrices.ndim != 3 or matrices.shape[0] != n or matrices.shape[1] != matrices.shape[2]:
+                raise ValueError(f"matrices must have shape ({n}, d, d), got {matrices.shape}")
+            matrices.setflags(write=False)
+        if embedding is not None:
+            embedding = [int(g) for g in embedding]
+            if len(embedding) != n or len(set(embedding)) != n:
+                raise ValueError(f"an embedding gives {n} distinct labels in the larger group, got {embedding}")
+        if cosets is not None:
+            cosets = [[int(g) for g in c] for c in cosets]
+            if len(cosets) != n:
+                raise ValueError(f"a quotient of order {n} needs {n} cosets, got {len(cosets)}")
+        self._permutations, self._matrices, self._embedding, self._cosets = permutations, matrices, embedding, cosets
+
+    @property
+    def permutations(self) -> Any:
+        """The permutations behind the labels (a ``PermutationGroupData``), for groups made by
+        :func:`~grouptools.from_permutations`, :func:`~grouptools.symmetric` and
+        :func:`~grouptools.alternating`; ``None`` otherwise."""
+        return self._permutations
+
+    @property
+    def matrices(self) -> np.ndarray | None:
+        """``matrices[g]`` is element g's matrix, for groups made by :func:`~grouptools.from_matrices`; ``None`` otherwise."""
+        return self._matrices
+
+    @property
+    def embedding(self) -> list[int] | None:
+        """For a subgroup made by :func:`~grouptools.subgroups.as_group`: ``embedding[i]`` is element i's label in the
+        larger group; ``None`` otherwise."""
+        return None if self._embedding is None else list(self._embedding)
+
+    @property
+    def cosets(self) -> list[list[int]] | None:
+        """For a quotient made by :func:`~grouptools.subgroups.quotient_group`: ``cosets[i]`` lists the labels (in the
+        larger group) of the coset that is element i; ``None`` otherwise."""
+        return None if self._cosets is None else [list(c) for c in self._cosets]
+
+    @property
+    def coset_of(self) -> np.ndarray | None:
+        """For a quotient: ``coset_of[g]`` is the label of the coset containing g (the quotient map); ``None`` otherwise."""
+        if self._cosets is None:
+            return None
+        out = np.empty(sum(len(c) for c in self._cosets), dtype=np.int64)
+        for k, c in enumerate(self._cosets):
+            out[c] = k
+        return out
 
     # ------------------------------------------------------------------ construction
     @classmethod

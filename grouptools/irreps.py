@@ -58,6 +58,8 @@ Explained in Chapter 6, *Irreducible representations*.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .characters import _IdentityCache, character_table
@@ -65,7 +67,7 @@ from .groups import FiniteGroup
 from .linalg import AmbiguousRankError, canonical_basis, snap
 from .representations import Representation
 
-__all__ = ["irreps", "regular_decomposition", "isotypic_projection"]
+__all__ = ["Irrep", "irreps", "regular_decomposition", "isotypic_projection"]
 
 _SEED = 4_2024
 _IRREP_CACHE = _IdentityCache()
@@ -223,7 +225,24 @@ def _validate(rho: Representation, chi: np.ndarray, tol: float = 1e-9) -> None:
         )
 
 
-def irreps(G: FiniteGroup, *, cache: bool = True) -> list[Representation]:
+class Irrep(Representation):
+    """An irreducible representation from :func:`irreps`: a :class:`~grouptools.Representation` that also knows
+    its row ``index`` in the character ``table`` and its Frobenius–Schur ``indicator`` (+1, 0 or −1).
+
+    Explained in Chapter 6, *Irreducible representations*.
+    """
+
+    def __init__(self, group: FiniteGroup, matrices: Any, *, index: int, indicator: int, table: Any,
+                 name: str | None = None, check: bool = True) -> None:
+        super().__init__(group, matrices, name=name, check=check)
+        if int(indicator) not in (-1, 0, 1):
+            raise ValueError(f"a Frobenius–Schur indicator is −1, 0 or 1, got {indicator}")
+        self.index = int(index)
+        self.indicator = int(indicator)
+        self.table = table
+
+
+def irreps(G: FiniteGroup, *, cache: bool = True) -> list[Irrep]:
     """A complete list of pairwise inequivalent unitary irreducible representations of G.
 
     ``irreps(G)[i]`` affords the character in row i of :func:`character_table`
@@ -231,8 +250,8 @@ def irreps(G: FiniteGroup, *, cache: bool = True) -> list[Representation]:
     and irreps with Frobenius–Schur indicator +1 are given in real orthogonal
     form. The method (projection onto isotypic components of the regular
     representation and a random Hermitian element of the commutant, seeded) is
-    described in the module docstring. Each irrep's ``name`` is ``"ρᵢ"`` and it
-    carries ``index``, ``indicator`` and ``table`` attributes.
+    described in the module docstring. Each is an :class:`Irrep` named ``"ρᵢ"``, with its
+    ``index``, ``indicator`` and character ``table``.
 
     **What is canonical.** The order and labels are those of the character table; the
     matrices are a pure function of the group (its Cayley table and labels): the basis
@@ -264,11 +283,9 @@ def irreps(G: FiniteGroup, *, cache: bool = True) -> list[Representation]:
             mats = _one_irrep(G, inv, chi, d, nu, rng)
             if nu == 1:
                 mats = mats.real.astype(np.complex128)
-        rho = Representation(G, mats, name=f"ρ{i}".translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")), check=False)
+        rho = Irrep(G, mats, index=i, indicator=nu, table=table,
+                    name=f"ρ{i}".translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")), check=False)
         _validate(rho, chi)
-        rho.index = i  # type: ignore[attr-defined]
-        rho.indicator = nu  # type: ignore[attr-defined]
-        rho.table = table  # type: ignore[attr-defined]
         out.append(rho)
     if cache:
         _IRREP_CACHE.set(G, out)

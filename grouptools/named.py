@@ -171,8 +171,8 @@ def _group_from_perm_arrays(perms: np.ndarray, name: str, generators: Sequence[i
         validate=False,
         _identity=identity,
         _inverse=inverse,
+        permutations=PermutationGroupData(perms),
     )
-    group.permutations = PermutationGroupData(perms)
     return group
 
 
@@ -440,7 +440,6 @@ def from_matrices(
         [_compress_word(w) for w in words],
         name=name or f"<{len(mats)} matrices of size {d}>",
         generators=[index[key(g)] for g in mats],
+        matrices=np.stack(elements),
     )
-    group.matrices = np.stack(elements)
-    group.matrices.setflags(write=False)
     return group

@@ -282,8 +282,8 @@ def as_group(G: FiniteGroup, H: Iterable[Element], *, name: str | None = None) -
         validate=False,
         _identity=pos[G.identity],
         _inverse=inverse,
+        embedding=h,
     )
-    sub.embedding = h  # type: ignore[attr-defined]
     return sub
 
 
@@ -419,9 +419,8 @@ def quotient_group(G: FiniteGroup, N: Iterable[Element], *, symbol: str = "N", n
 
     Coset k is the k-th of :func:`left_cosets` (ordered by smallest label, so N
     itself comes first when e is label 0); it is named by its smallest element
-    followed by ``symbol``, e.g. ``"N"``, ``"rN"``, ``"(r s)N"``. The result
-    carries ``cosets`` (the list of cosets) and ``coset_of`` (``coset_of[g]``
-    is the label of gN). The product (aN)(bN) = (ab)N is well defined exactly
+    followed by ``symbol``, e.g. ``"N"``, ``"rN"``, ``"(r s)N"``. The result's
+    ``cosets[k]`` lists the labels (in G) of coset k, and ``coset_of[g]`` is the label of gN. The product (aN)(bN) = (ab)N is well defined exactly
     when N is normal; otherwise :class:`~grouptools.errors.NotNormalError`
     names a witness g, n with g·n·g⁻¹ ∉ N.
 
@@ -444,9 +443,8 @@ def quotient_group(G: FiniteGroup, N: Iterable[Element], *, symbol: str = "N", n
     table = ids[G.table[np.ix_(reps, reps)]]
     coset_names = [_coset_name(G.names[r], symbol) for r in reps]
     coset_names[int(ids[G.identity])] = symbol
-    Q = FiniteGroup(table, coset_names, name=name or f"{G.name}/{subgroup_label(G, n)}")
-    Q.cosets = [np.flatnonzero(ids == i).tolist() for i in range(k)]  # type: ignore[attr-defined]
-    Q.coset_of = ids  # type: ignore[attr-defined]
+    Q = FiniteGroup(table, coset_names, name=name or f"{G.name}/{subgroup_label(G, n)}",
+                    cosets=[np.flatnonzero(ids == i).tolist() for i in range(k)])
     return Q
 
 

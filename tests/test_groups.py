@@ -475,3 +475,24 @@ def test_breadth_first_walks_every_edge_and_spans_the_generated_subgroup(G, data
             depth[y] = depth[x] + 1
     firsts = [depth[y] for *_, y, first in edges if first]
     assert firsts == sorted(firsts)
+
+
+def test_what_constructors_know_beyond_the_table_is_typed_and_checked():
+    import grouptools.subgroups as sg
+
+    S3 = gt.symmetric(3)
+    assert S3.permutations.perms.shape == (6, 3) and gt.cyclic(3).permutations is None
+    M = gt.from_matrices([[[0, -1], [1, 0]]])
+    assert M.matrices.shape == (4, 2, 2) and not M.matrices.flags.writeable and S3.matrices is None
+    H = sg.as_group(S3, [0, 3, 4])
+    assert H.embedding == [0, 3, 4] and S3.embedding is None
+    Q = sg.quotient_group(S3, [0, 3, 4])
+    assert Q.cosets == sg.left_cosets(S3, [0, 3, 4]) and S3.cosets is None
+    with pytest.raises(ValueError, match="3 distinct labels"):
+        FiniteGroup(gt.cyclic(3).table, embedding=[0, 0, 1])
+    with pytest.raises(ValueError, match="shape"):
+        FiniteGroup(gt.cyclic(2).table, matrices=np.eye(2))
+    with pytest.raises(ValueError, match="needs 2 cosets"):
+        FiniteGroup(gt.cyclic(2).table, cosets=[[0]])
+    with pytest.raises(AttributeError):
+        S3.permutations = None  # no longer an attribute bolted on after construction
