@@ -46,8 +46,7 @@ __all__ = [
 _CHUNK = 20_000_000  # entries per block when checking compatibility
 
 
-def _p(name: str) -> str:
-    return f"({name})" if " " in name and not name.startswith("(") else name
+from .formatting import parenthesise as _p
 
 
 class GroupAction:

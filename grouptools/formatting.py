@@ -27,7 +27,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["fmt", "fmt_list", "array_str", "fmt_error", "noise_floor", "rounded"]
+__all__ = ["fmt", "fmt_list", "array_str", "fmt_error", "noise_floor", "rounded", "parenthesise"]
+
+
+def parenthesise(name: str) -> str:
+    """Parenthesise an element name with a space in it, so that ``(r s)·r`` reads as a product of two elements.
+
+    Explained in Chapter 1, *A zoo of groups*.
+    """
+    return f"({name})" if " " in name and not name.startswith("(") else name
 
 
 def _check_digits(digits: Any) -> int:

@@ -17,7 +17,7 @@ import numpy as np
 
 from .errors import GroupTooLargeError, NotAGroupError
 
-__all__ = ["FiniteGroup", "check_group_table", "check_table_size", "MAX_TABLE_BYTES", "Element"]
+__all__ = ["FiniteGroup", "check_group_table", "check_table_size", "relabel_table", "MAX_TABLE_BYTES", "Element"]
 
 #: An element may be given by its integer label or by its printed name.
 Element = int | np.integer | str
@@ -71,6 +71,28 @@ def _as_table(table: Any) -> np.ndarray:
                 "closure", f"entry table[{i}][{j}] = {arr[i, j]} is not an integer label", (i, j)
             )
     return arr.astype(np.int64)
+
+
+def relabel_table(table: Any, perm: Sequence[int]) -> np.ndarray:
+    """The same operation with element x renamed ``perm[x]``: ``new[perm[a], perm[b]] = perm[table[a, b]]``.
+
+    Works for any square table of labels ``0..n-1`` (a group or not); ``perm`` must be a
+    permutation of ``0..n-1``.
+
+    Explained in Chapter 1, *Checking the axioms by computation*.
+    """
+    t = np.asarray(table, dtype=np.int64)
+    p = np.asarray(perm, dtype=np.int64)
+    n = t.shape[0]
+    if t.ndim != 2 or t.shape != (n, n):
+        raise ValueError(f"a table must be square, got shape {t.shape}")
+    if p.shape != (n,) or sorted(p.tolist()) != list(range(n)):
+        raise ValueError(f"perm must be a permutation of 0..{n - 1}, got {list(perm)!r}")
+    if n and (t.min() < 0 or t.max() >= n):
+        raise ValueError(f"table entries must be labels 0..{n - 1}")
+    out = np.empty_like(t)
+    out[p[:, None], p[None, :]] = p[t]
+    return out
 
 
 #: The largest Cayley table the constructors build: 2 GiB of 64-bit labels (|G| ≤ 16 384).
@@ -309,7 +331,7 @@ class FiniteGroup:
         """
         return cls(table, names, name=name, validate=True)
 
-    def relabelled(self, perm: Sequence[int]) -> "FiniteGroup":
+    def relabelled(self, perm: Sequence[int], *, name: str | None = None) -> "FiniteGroup":
         """The same group with element ``g`` given the label ``perm[g]`` (names travel along).
 
         The new table is built and validated by :meth:`from_table`, so the
@@ -318,15 +340,11 @@ class FiniteGroup:
 
         Explained in Chapter 1, *Checking the axioms by computation*.
         """
-        p = np.asarray(perm)
-        if p.shape != (self.order,) or sorted(p.tolist()) != list(range(self.order)):
-            raise ValueError(f"perm must be a permutation of 0..{self.order - 1}, got {list(perm)!r}")
-        table = np.empty_like(self._table)
-        table[p[:, None], p[None, :]] = p[self._table]
+        table = relabel_table(self._table, perm)
         names = [""] * self.order
-        for g, new in enumerate(p):
+        for g, new in enumerate(perm):
             names[int(new)] = self._names[g]
-        return FiniteGroup.from_table(table, names, name=f"{self.name} relabelled")
+        return FiniteGroup.from_table(table, names, name=name or f"{self.name} relabelled")
 
     # ------------------------------------------------------------------ the core
     @property

@@ -10,7 +10,6 @@ Explained in Chapter 3, *Homomorphisms*.
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -45,9 +44,7 @@ __all__ = [
 ]
 
 
-def _p(name: str) -> str:
-    """Parenthesise a name with a space in it, so that ``(r s)·r`` reads as a product of two elements."""
-    return f"({name})" if " " in name and not name.startswith("(") else name
+from .formatting import parenthesise as _p
 
 
 class Homomorphism:
@@ -476,12 +473,9 @@ def sign_homomorphism(G: FiniteGroup) -> Homomorphism:
     """
     if G.permutations is None:
         raise ValueError(f"{G.name} carries no permutations; build it with symmetric(), alternating() or from_permutations()")
-    perms = G.permutations.perms
-    n = perms.shape[1]
-    inversions = np.zeros(len(perms), dtype=np.int64)
-    for i, j in itertools.combinations(range(n), 2):
-        inversions += perms[:, i] > perms[:, j]
-    return Homomorphism(G, sign_group(), (inversions % 2).tolist(), name="sgn")
+    from .named import inversion_counts
+
+    return Homomorphism(G, sign_group(), (inversion_counts(G.permutations.perms) % 2).tolist(), name="sgn")
 
 
 def determinant_homomorphism(G: FiniteGroup, *, decimals: int = 8) -> Homomorphism:

@@ -243,14 +243,19 @@ def symmetric(n: int) -> FiniteGroup:
     return _group_from_perm_arrays(perms, f"S{n}", gens)
 
 
-def _parity(perms: np.ndarray) -> np.ndarray:
-    """0 for even, 1 for odd permutations (rows of ``perms``), via inversion counts."""
-    n = perms.shape[1]
-    inv = np.zeros(len(perms), dtype=np.int64)
+def inversion_counts(perms: Any) -> np.ndarray:
+    """The number of inversions (pairs i < j with p(i) > p(j)) of each permutation, rows of ``perms`` in array form.
+
+    The sign of a permutation is (−1) to this power.
+
+    Explained in Chapter 3, *The sign of a permutation*.
+    """
+    p = np.atleast_2d(np.asarray(perms, dtype=np.int64))
+    n = p.shape[1]
+    inv = np.zeros(len(p), dtype=np.int64)
     for i in range(n):
-        for j in range(i + 1, n):
-            inv += perms[:, i] > perms[:, j]
-    return inv % 2
+        inv += (p[:, i : i + 1] > p[:, i + 1 :]).sum(axis=1)
+    return inv
 
 
 def alternating(n: int) -> FiniteGroup:
@@ -264,7 +269,7 @@ def alternating(n: int) -> FiniteGroup:
     n = _check_positive_int(n, "n for A_n")
     check_table_size(int(np.prod(range(1, n + 1))) // 2 if n > 1 else 1, f"A{n}")
     perms = np.array(list(itertools.permutations(range(n))), dtype=np.int64)
-    perms = perms[_parity(perms) == 0]
+    perms = perms[inversion_counts(perms) % 2 == 0]
     gens = None
     if n >= 3:
         index = {p.tobytes(): i for i, p in enumerate(perms)}

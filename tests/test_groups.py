@@ -496,3 +496,25 @@ def test_what_constructors_know_beyond_the_table_is_typed_and_checked():
         FiniteGroup(gt.cyclic(2).table, cosets=[[0]])
     with pytest.raises(AttributeError):
         S3.permutations = None  # no longer an attribute bolted on after construction
+
+
+def test_relabel_table_and_inversion_counts_are_the_one_primitive():
+    from grouptools.groups import relabel_table
+    from grouptools.named import inversion_counts
+
+    D3 = gt.dihedral(3)
+    perm = [2, 0, 1, 3, 5, 4]
+    assert np.array_equal(D3.relabelled(perm).table, relabel_table(D3.table, perm))
+    assert D3.relabelled(perm, name="mine").name == "mine"
+    # works for operations that are not groups
+    assert relabel_table([[0, 0], [0, 1]], [1, 0]).tolist() == [[0, 1], [1, 1]]
+    with pytest.raises(ValueError, match="permutation of 0..1"):
+        relabel_table([[0, 0], [0, 1]], [0, 0])
+    with pytest.raises(ValueError, match="labels 0..1"):
+        relabel_table([[0, 2], [0, 1]], [1, 0])
+    import itertools
+
+    perms = list(itertools.permutations(range(5)))
+    brute = [sum(p[i] > p[j] for i in range(5) for j in range(i + 1, 5)) for p in perms]
+    assert inversion_counts(perms).tolist() == brute
+    assert inversion_counts([0, 1, 2]).tolist() == [0]

@@ -457,10 +457,7 @@ def _as_bool(value: Any, where: str) -> bool:
 
 
 def _relabel(table: Sequence[Sequence[int]], perm: Sequence[int]) -> Table:
-    """The same operation with element x renamed ``perm[x]``."""
-    n = len(table)
-    out = [[0] * n for _ in range(n)]
-    for a in range(n):
-        for b in range(n):
-            out[perm[a]][perm[b]] = perm[table[a][b]]
-    return out
+    """The same operation with element x renamed ``perm[x]`` (:func:`grouptools.groups.relabel_table`), as lists."""
+    from ..groups import relabel_table
+
+    return relabel_table(table, perm).tolist()

@@ -23,7 +23,7 @@ from ..conjugacy import centre, conjugacy_classes
 from ..errors import NotASubgroupError
 from ..groups import FiniteGroup
 from ..named import alternating, cyclic, dihedral, klein_four, quaternion, symmetric
-from ._feedback import ExerciseFailure, _as_bool, _call, _is_label, _relabel, _returned, checker
+from ._feedback import ExerciseFailure, _as_bool, _call, _is_label, _returned, checker
 
 __all__ = [
     "check_is_subgroup",
@@ -45,11 +45,7 @@ def relabelled_d4() -> FiniteGroup:
 
     Explained in Chapter 2 exercises, *How the checks work*.
     """
-    D4 = dihedral(4)
-    names = [""] * D4.order
-    for a, name in enumerate(D4.names):
-        names[_PERM[a]] = name
-    return FiniteGroup.from_table(_relabel(D4.table, _PERM), names, name="a relabelled D4 (identity = label 5)")
+    return dihedral(4).relabelled(_PERM, name="a relabelled D4 (identity = label 5)")
 
 
 def _subset(G: FiniteGroup, names: Iterable[str]) -> list[int]:

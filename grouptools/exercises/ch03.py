@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..groups import FiniteGroup
-from ..named import cyclic, dihedral, direct_product, klein_four, quaternion, symmetric
+from ..named import cyclic, dihedral, direct_product, inversion_counts, klein_four, quaternion, symmetric
 from ._feedback import ExerciseFailure, Table, _call, _is_label, _relabel, _returned, checker
 
 __all__ = [
@@ -42,10 +42,7 @@ def _tbl(G: FiniteGroup) -> Table:
 
 def _relabelled(G: FiniteGroup, perm: Sequence[int], what: str) -> FiniteGroup:
     """G with element a renamed to label ``perm[a]`` (names travel with the elements)."""
-    names = [""] * G.order
-    for a, name in enumerate(G.names):
-        names[perm[a]] = name
-    return FiniteGroup.from_table(_relabel(G.table, perm), names, name=what)
+    return G.relabelled(perm, name=what)
 
 
 def _violations(tG: Table, tH: Table, phi: Sequence[int]) -> list[tuple[int, int]]:
@@ -206,7 +203,7 @@ def check_kernel(kernel: Callable[[FiniteGroup, FiniteGroup, list[int]], Any]) -
 
 # ---------------------------------------------------------------------- 3.3
 def _inversions(p: Sequence[int]) -> int:
-    return sum(1 for i, j in itertools.combinations(range(len(p)), 2) if p[i] > p[j])
+    return int(inversion_counts([p])[0])
 
 
 def _cycles(p: Sequence[int]) -> list[list[int]]:

@@ -29,7 +29,7 @@ from ..groups import FiniteGroup
 from ..irreps import irreps
 from ..named import alternating, cyclic, dihedral, direct_product, quaternion, symmetric
 from ..representations import regular_representation
-from ._feedback import ExerciseFailure, _as_bool, _call, _is_label, _relabel, _returned, checker
+from ._feedback import ExerciseFailure, _as_bool, _call, _is_label, _returned, checker
 from .ch02 import _el
 
 __all__ = [
@@ -52,11 +52,7 @@ def relabelled_s3() -> FiniteGroup:
 
     Explained in Chapter 6 exercises, *How the checks work*.
     """
-    S3 = symmetric(3)
-    names = [""] * S3.order
-    for a, name in enumerate(S3.names):
-        names[_PERM[a]] = name
-    return FiniteGroup.from_table(_relabel(S3.table, _PERM), names, name="a relabelled S3 (identity = label 4)")
+    return symmetric(3).relabelled(_PERM, name="a relabelled S3 (identity = label 4)")
 
 
 def _groups() -> list[FiniteGroup]:
@@ -226,14 +222,7 @@ def check_standard_irrep(standard_irrep: Callable[[FiniteGroup], Any]) -> str:
     """
     S3 = symmetric(3)
     other = [3, 5, 1, 0, 2, 4]  # a second relabelling: the identity is label 3
-    names = [""] * 6
-    for a, name in enumerate(S3.names):
-        names[other[a]] = name
-    groups = [
-        S3,
-        relabelled_s3(),
-        FiniteGroup.from_table(_relabel(S3.table, other), names, name="a relabelled S3 (identity = label 3)"),
-    ]
+    groups = [S3, relabelled_s3(), S3.relabelled(other, name="a relabelled S3 (identity = label 3)")]
     for G in groups:
         where = f"for {G.name}"
         mats = _matrices(
