@@ -514,7 +514,7 @@ def log_abs_det(A: Any) -> Any:
     """log|det A| for an invertible matrix (numpy array or torch tensor, batched over leading axes).
 
     F(A) = log|det A| satisfies F(AB) = F(A) + F(B): a homomorphism from
-    GL(n, ℝ) to (ℝ, +) — the one honest instance of source 000's Proposition 3.
+    GL(n, ℝ) to (ℝ, +), the kernel of which is the matrices with |det A| = 1.
 
     Explained in Chapter 3, *The determinant*.
     """

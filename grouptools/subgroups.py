@@ -373,8 +373,7 @@ def _conjugates(G: FiniteGroup, N: Sequence[int]) -> np.ndarray:
 def normality_witness(G: FiniteGroup, N: Iterable[Element]) -> tuple[int, int] | None:
     """The first pair (g, n) with g·n·g⁻¹ ∉ N, or ``None`` when the subgroup N is normal.
 
-    Computed on the table for every g and n (sympy 1.14's ``is_normal`` can
-    answer wrongly, so it is not used).
+    Computed on the table for every g and n, so the witness is the first in label order.
 
     Explained in Chapter 2, *Normal subgroups and quotient groups*.
     """

@@ -281,3 +281,20 @@ def test_probe_inputs_are_reproducible_and_leave_global_rng_alone():
     assert torch.equal(torch.random.get_rng_state(), state)
     with pytest.raises(ValueError, match="positive integer"):
         gm.probe_inputs(0, 3)
+
+
+def test_log_abs_det_is_one_protocol_along_a_composition():
+    torch.manual_seed(0)
+    lin1 = gm.InvertibleLinear(3, dtype=torch.float64)
+    coupling = gm.AffineCoupling(3, hidden=8, dtype=torch.float64)
+    lin2 = gm.InvertibleLinear(3, dtype=torch.float64)
+    flow = gm.InvertibleComposition(lin2, coupling, lin1)  # lin1 first
+    x = torch.randn(5, 3, dtype=torch.float64)
+    got = flow.log_abs_det(x)
+    assert got.shape == (5,)
+    for i in range(5):
+        jac = torch.autograd.functional.jacobian(flow, x[i : i + 1]).reshape(3, 3)
+        assert torch.allclose(got[i], torch.linalg.slogdet(jac).logabsdet, atol=1e-10)
+    assert lin1.log_abs_det(x).shape == (5,) and torch.equal(lin1.log_abs_det(x)[0], lin1.log_abs_det())
+    with pytest.raises(TypeError, match="offers no log_abs_det"):
+        gm.InvertibleComposition(lin1, gm.InverseModule(lin2)).log_abs_det(x)
