@@ -730,6 +730,80 @@ class CompositionReport:
         return "\n".join(lines)
 
 
+Op = Callable[[nn.Module, nn.Module], nn.Module]
+
+
+def _check_associativity(mods: list[nn.Module], labels: tuple[str, ...], operation: Op, x: torch.Tensor,
+                         atol: float, failures: list[AxiomFailure]) -> float:
+    """The largest gap between (a*b)*c and a*(b*c) over all triples; the first failing triple is reported."""
+    assoc = 0.0
+    first_bad = None
+    for i, a in enumerate(mods):
+        for j, b in enumerate(mods):
+            ab = operation(a, b)
+            for k, c in enumerate(mods):
+                cmp = same_function(operation(ab, c), operation(a, operation(b, c)), x, atol)
+                assoc = max(assoc, cmp.max_deviation)
+                if not cmp and first_bad is None:
+                    first_bad = (i, j, k, cmp)
+    if first_bad is not None:
+        i, j, k, cmp = first_bad
+        a, b, c = labels[i], labels[j], labels[k]
+        failures.append(
+            AxiomFailure(
+                "associativity",
+                (a, b, c),
+                f"({a}*{b})*{c} and {a}*({b}*{c}) differ by {cmp.max_deviation:.1e} > atol {atol:.0e} "
+                f"for a={a}, b={b}, c={c}",
+            )
+        )
+    return assoc
+
+
+def _check_identity(mods: list[nn.Module], labels: tuple[str, ...], operation: Op, e: nn.Module, x: torch.Tensor,
+                    atol: float, failures: list[AxiomFailure]) -> float:
+    """The largest gap between e*a, a*e and a; the first failure is reported."""
+    ident = 0.0
+    for name, a in zip(labels, mods):
+        for side, composite in (("e*" + name, operation(e, a)), (name + "*e", operation(a, e))):
+            cmp = same_function(composite, a, x, atol)
+            ident = max(ident, cmp.max_deviation)
+            if not cmp and not any(f.axiom == "identity" for f in failures):
+                failures.append(
+                    AxiomFailure(
+                        "identity", (name,), f"{side} differs from {name} by {cmp.max_deviation:.1e} > atol {atol:.0e}"
+                    )
+                )
+    return ident
+
+
+def _check_inverses(mods: list[nn.Module], labels: tuple[str, ...], operation: Op, e: nn.Module, x: torch.Tensor,
+                    atol: float, failures: list[AxiomFailure]) -> dict[str, str | None]:
+    """For each module, the inverse found (its own ``inverse()`` or one in the sample), or ``None`` with a failure."""
+    inverses: dict[str, str | None] = {}
+    for name, a in zip(labels, mods):
+        found = None
+        candidates: list[tuple[str, nn.Module]] = []
+        if is_invertible(a):
+            candidates.append((f"{name}.inverse()", inverse(a)))
+        candidates += list(zip(labels, mods))
+        for cname, b in candidates:
+            if same_function(operation(a, b), e, x, atol) and same_function(operation(b, a), e, x, atol):
+                found = cname
+                break
+        inverses[name] = found
+        if found is None:
+            message = f"{name} has no inverse in the sample: no b with {name}*b = b*{name} = e on the probes"
+            hit = find_collision(a, x, atol=atol)
+            if hit is not None:
+                message += (
+                    f"; none can exist, since {name}(x) = {name}(x') for two probes with "
+                    f"max |x − x'| = {hit.input_gap:.3g}"
+                )
+            failures.append(AxiomFailure("inverse", (name,), message))
+    return inverses
+
+
 def check_composition_axioms(
     modules: Sequence[nn.Module],
     inputs: torch.Tensor,
@@ -783,62 +857,8 @@ def check_composition_axioms(
     e = identity if identity is not None else nn.Identity()
     _require_module(e, "identity")
     failures: list[AxiomFailure] = []
-
-    assoc = 0.0
-    first_bad = None
-    for i, a in enumerate(mods):
-        for j, b in enumerate(mods):
-            ab = operation(a, b)
-            for k, c in enumerate(mods):
-                cmp = same_function(operation(ab, c), operation(a, operation(b, c)), x, atol)
-                assoc = max(assoc, cmp.max_deviation)
-                if not cmp and first_bad is None:
-                    first_bad = (i, j, k, cmp)
-    if first_bad is not None:
-        i, j, k, cmp = first_bad
-        a, b, c = labels[i], labels[j], labels[k]
-        failures.append(
-            AxiomFailure(
-                "associativity",
-                (a, b, c),
-                f"({a}*{b})*{c} and {a}*({b}*{c}) differ by {cmp.max_deviation:.1e} > atol {atol:.0e} "
-                f"for a={a}, b={b}, c={c}",
-            )
-        )
-
-    ident = 0.0
-    for name, a in zip(labels, mods):
-        for side, composite in (("e*" + name, operation(e, a)), (name + "*e", operation(a, e))):
-            cmp = same_function(composite, a, x, atol)
-            ident = max(ident, cmp.max_deviation)
-            if not cmp and not any(f.axiom == "identity" for f in failures):
-                failures.append(
-                    AxiomFailure(
-                        "identity", (name,), f"{side} differs from {name} by {cmp.max_deviation:.1e} > atol {atol:.0e}"
-                    )
-                )
-
-    inverses: dict[str, str | None] = {}
-    for name, a in zip(labels, mods):
-        found = None
-        candidates: list[tuple[str, nn.Module]] = []
-        if is_invertible(a):
-            candidates.append((f"{name}.inverse()", inverse(a)))
-        candidates += list(zip(labels, mods))
-        for cname, b in candidates:
-            if same_function(operation(a, b), e, x, atol) and same_function(operation(b, a), e, x, atol):
-                found = cname
-                break
-        inverses[name] = found
-        if found is None:
-            message = f"{name} has no inverse in the sample: no b with {name}*b = b*{name} = e on the probes"
-            hit = find_collision(a, x, atol=atol)
-            if hit is not None:
-                message += (
-                    f"; none can exist, since {name}(x) = {name}(x') for two probes with "
-                    f"max |x − x'| = {hit.input_gap:.3g}"
-                )
-            failures.append(AxiomFailure("inverse", (name,), message))
-
+    assoc = _check_associativity(mods, labels, operation, x, atol, failures)
+    ident = _check_identity(mods, labels, operation, e, x, atol, failures)
+    inverses = _check_inverses(mods, labels, operation, e, x, atol, failures)
     floor = min(noise_floor(x.dtype), atol)
     return CompositionReport(labels, float(assoc), float(ident), inverses, tuple(failures), floor)
