@@ -131,12 +131,11 @@ def is_subgroup(G: FiniteGroup, H: Iterable[Element]) -> bool:
 
 
 def generated_subgroup(G: FiniteGroup, elements: Iterable[Element]) -> list[int]:
-    """The subgroup ⟨elements⟩: the smallest subgroup containing them, as sorted labels.
+    """The subgroup ⟨elements⟩: the smallest subgroup containing them, as sorted labels (:meth:`FiniteGroup.closure`).
 
     Explained in Chapter 2, *Generated subgroups*.
     """
-    gens = _labels(G, elements)
-    return np.flatnonzero(_closure_mask(G, gens)).tolist()
+    return G.closure(elements)
 
 
 def cyclic_subgroups(G: FiniteGroup) -> list[list[int]]:
