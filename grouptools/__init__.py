@@ -44,6 +44,7 @@ _SUBMODULES = {
     "notebooks",
     "plotting",
     "plotting_structure",
+    "plotting_actions",
     "representations",
     "runtime",
     "subgroups",

@@ -8,14 +8,21 @@ Explained in Chapter 1, *Pictures of a group*.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from .groups import Element, FiniteGroup
 
-__all__ = ["plot_cayley_table", "plot_cayley_graph", "plot_dihedral_symmetries"]
+__all__ = [
+    "plot_cayley_table",
+    "cayley_graph",
+    "plot_cayley_graph",
+    "permutohedron_layout",
+    "cycle_type_classes",
+    "plot_dihedral_symmetries",
+]
 
 
 def _axes(ax: Any, size: tuple[float, float]) -> Any:
@@ -111,43 +118,81 @@ def plot_cayley_graph(
     generators: Sequence[Element] | None = None,
     ax: Any = None,
     *,
-    layout: str = "auto",
+    layout: str | Mapping[int, Sequence[float]] = "auto",
     title: str | None = None,
     node_size: float | None = None,
     seed: int = 0,
+    node_color: Sequence[Any] | None = None,
+    labels: bool | None = None,
+    legend: str = "right",
 ) -> Any:
     """Draw the Cayley graph with one colour per generator.
 
     An involution (s² = e) is drawn as an undirected edge, other generators as
     arrows g → g·s. ``layout`` is ``"circular"``, ``"shell"`` (one ring per
     coset of the cyclic subgroup of the generator of largest order, good for
-    D_n and Q_8), ``"spring"``, or ``"auto"`` (circular for one generator, shell
-    for two when that gives at most four rings, else spring). The layout is seeded, so the picture is reproducible.
+    D_n and Q_8; with two rings each inner vertex sits between its neighbours
+    on the outer ring), ``"permutohedron"`` (S_3 or S_4 and their subgroups, see
+    :func:`permutohedron_layout`), ``"spring"``, ``"auto"`` (circular for one
+    generator, shell for two when that gives at most four rings, else spring),
+    or a dict element → (x, y). Every layout is deterministic.
 
-    Explained in Chapter 1, *Pictures of a group*.
+    ``node_color`` gives one colour per element (default white). ``labels``
+    writes the element names in the vertices (default: when every name fits,
+    at most five characters and |G| ≤ 30); without them the identity is still
+    named beside its vertex. ``legend`` (``"right"``, ``"below"`` or ``"none"``)
+    places the key to the generators' colours.
+
+    Explained in Chapter 1, *Cayley graphs*.
     """
     import matplotlib.pyplot as plt
     import networkx as nx
 
+    if legend not in ("right", "below", "none"):
+        raise ValueError(f"legend must be 'right', 'below' or 'none', not {legend!r}")
     gens = G.generators if generators is None else [G.label(s) for s in generators]
     graph = cayley_graph(G, gens)
     n = G.order
-    if layout == "auto":
-        few_rings = len(gens) == 2 and G.order <= 4 * max(G.element_order(s) for s in gens)
-        layout = "circular" if len(gens) == 1 else "shell" if few_rings else "spring"
-    if layout == "circular":
-        # walk the first generator's cycles so consecutive powers sit side by side
-        pos = nx.circular_layout(_walk_order(G, gens[0]))
-    elif layout == "shell":
-        by_order = sorted(gens, key=lambda s: -G.element_order(s))
-        pos = nx.shell_layout(graph, nlist=_rings(G, by_order)[::-1], rotate=0)
-    elif layout == "spring":
-        pos = nx.spring_layout(nx.Graph(graph), seed=seed, iterations=500, k=2.0 / np.sqrt(n))
+    if isinstance(layout, Mapping):
+        pos = {G.label(g): np.asarray(xy, dtype=float) for g, xy in layout.items()}
+        if sorted(pos) != list(range(n)) or any(p.shape != (2,) for p in pos.values()):
+            raise ValueError(f"a layout dict must give a point (x, y) for each of the {n} elements")
     else:
-        raise ValueError(f"layout must be 'auto', 'circular', 'shell' or 'spring', not {layout!r}")
+        if layout == "auto":
+            few_rings = len(gens) == 2 and G.order <= 4 * max(G.element_order(s) for s in gens)
+            layout = "circular" if len(gens) == 1 else "shell" if few_rings else "spring"
+        if layout == "circular":
+            # walk the first generator's cycles so consecutive powers sit side by side
+            pos = nx.circular_layout(_walk_order(G, gens[0]))
+        elif layout == "shell":
+            by_order = sorted(gens, key=lambda s: -G.element_order(s))
+            rings = _rings(G, by_order)
+            pos = _two_ring_positions(G, by_order, rings) if len(rings) == 2 else None
+            if pos is None:
+                pos = nx.shell_layout(graph, nlist=rings[::-1], rotate=0)
+        elif layout == "permutohedron":
+            pos = permutohedron_layout(G)
+        elif layout == "spring":
+            pos = nx.spring_layout(nx.Graph(graph), seed=seed, iterations=500, k=2.0 / np.sqrt(n))
+        else:
+            raise ValueError(
+                f"layout must be 'auto', 'circular', 'shell', 'permutohedron', 'spring' or a dict, not {layout!r}"
+            )
+    if node_color is None:
+        faces: list[Any] = ["white"] * n
+    else:
+        faces = list(node_color)
+        if len(faces) != n:
+            raise ValueError(f"node_color must give one colour for each of the {n} elements, not {len(faces)}")
+    names = G.names
+    longest = max(len(s) for s in names)
+    if labels is None:
+        labels = n <= 30 and longest <= 5
     ax = _axes(ax, (6, 6))
     colours = plt.get_cmap("tab10")
     size = node_size if node_size is not None else (700 if n <= 12 else 350 if n <= 30 else 80)
+    if labels:  # a vertex is at least as wide as its name at 8 pt
+        size = max(size, (4.6 * longest + 6) ** 2)
     handles = []
     for i, s in enumerate(gens):
         edges = [(u, v) for u, v, d in graph.edges(data=True) if d["generator"] == s]
@@ -160,16 +205,146 @@ def plot_cayley_graph(
             arrows=True, arrowstyle="-" if involution else "-|>", arrowsize=14, node_size=size,
             connectionstyle="arc3,rad=0.08" if not involution else "arc3",
         )  # fmt: skip
-        label = f"g — g·{G.names[s]} (order 2)" if involution else f"g → g·{G.names[s]}"
+        label = f"g — g·{names[s]} (order 2)" if involution else f"g → g·{names[s]}"
         handles.append(plt.Line2D([], [], color=colour, lw=2, label=label))
-    nx.draw_networkx_nodes(graph, pos, ax=ax, node_color="white", edgecolors="black", node_size=size)
-    if n <= 30:
-        nx.draw_networkx_labels(graph, pos, labels=dict(enumerate(G.names)), ax=ax, font_size=8 if n <= 12 else 6)
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    nx.draw_networkx_nodes(graph, pos, ax=ax, node_color=faces, edgecolors="black", node_size=size)
+    if labels:
+        nx.draw_networkx_labels(graph, pos, labels=dict(enumerate(names)), ax=ax, font_size=8 if longest > 2 else 9)
+    else:  # name the identity beside its vertex, on the side away from the centre
+        centre = np.mean([pos[g] for g in G.elements], axis=0)
+        p = np.asarray(pos[G.identity], dtype=float)
+        away = p - centre
+        away = away / (np.linalg.norm(away) or 1.0)
+        ax.annotate(
+            f"identity {names[G.identity]}", p, xytext=tuple(14 * away), textcoords="offset points", fontsize=9,
+            ha="left" if away[0] > 0.3 else "right" if away[0] < -0.3 else "center",
+            va="bottom" if away[1] > 0.3 else "top" if away[1] < -0.3 else "center",
+        )  # fmt: skip
+    if legend == "right":
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    elif legend == "below":
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), frameon=False, ncol=2)
     ax.set_title(title or f"Cayley graph of {G.name}")
     ax.set_axis_off()
     ax.set_aspect("equal")
+    ax.margins(0.08)
     return ax
+
+
+def permutohedron_layout(G: FiniteGroup, *, projected: bool = True) -> dict[int, np.ndarray]:
+    """Positions that draw the Cayley graph of S_3 or S_4 for the adjacent transpositions as the permutohedron.
+
+    Element g goes to the vector (g⁻¹(0), …, g⁻¹(n−1)) ∈ ℝⁿ, the positions of
+    the values 0, …, n−1 in g's one-line notation. Right multiplication by an
+    adjacent transposition (i i+1) swaps the values i and i+1, so every edge
+    g — g·(i i+1) is a vector eₐ − e_b of length √2: for n = 4 the 24 points
+    are the corners of a truncated octahedron in the 3-dimensional space where
+    the coordinates sum to 6. That space is drawn in 2-D by a fixed oblique
+    projection: along a hexagonal face's normal tilted by 12°, so that no two
+    corners coincide, the picture is mirror-symmetric and the identity is on
+    the bottom row. For n = 3 the six points form a regular hexagon, identity at
+    the bottom. Works for any subgroup of S_3 or S_4 built with permutations.
+    ``projected=False`` returns the points in ℝⁿ before the projection, moved
+    to sum 0 (the 2-D points are a linear image of these).
+
+    Explained in Chapter 1, *Cayley graphs*.
+    """
+    data = G.permutations
+    if data is None:
+        raise ValueError(f"{G.name} carries no permutations; build it with symmetric(), alternating() or from_permutations()")
+    n = data.degree
+    positions = np.argsort(data.perms, axis=1).astype(float)  # positions[g, v] = g⁻¹(v)
+    centred = positions - positions.mean(axis=1, keepdims=True)
+    if n == 3:
+        ex = np.array([-1.0, 1.0, 0.0]) / np.sqrt(2)
+        ey = np.array([1.0, 1.0, -2.0]) / np.sqrt(6)
+    elif n == 4:
+        tilt = np.radians(12.0)
+        normal = np.array([-1.0, -1.0, 3.0, -1.0]) / np.sqrt(12)  # normal to the hexagon of the g with g⁻¹(2) = 3
+        in_face = np.array([-1.0, -1.0, 0.0, 2.0]) / np.sqrt(6)
+        ex = np.array([-1.0, 1.0, 0.0, 0.0]) / np.sqrt(2)
+        ey = -np.sin(tilt) * normal - np.cos(tilt) * in_face
+    else:
+        raise ValueError(f"the permutohedron layout draws permutations of 3 or 4 points, not {n}")
+    if not projected:
+        return {g: centred[g] for g in G.elements}
+    xy = np.stack([centred @ ex, centred @ ey], axis=1)
+    return {g: xy[g] for g in G.elements}
+
+
+def cycle_type_classes(G: FiniteGroup) -> dict[str, list[int]]:
+    """The elements of a permutation group grouped by cycle type, e.g. ``"(a b)(c d)"`` → the double transpositions.
+
+    Keys are patterns in letters, from the identity ``"()"`` up to the longest
+    cycles; in S_n these groups are exactly the conjugacy classes. Values are
+    sorted labels.
+
+    Explained in Chapter 1, *Cayley graphs*.
+    """
+    data = G.permutations
+    if data is None:
+        raise ValueError(f"{G.name} carries no permutations; build it with symmetric(), alternating() or from_permutations()")
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    found: dict[tuple[int, ...], list[int]] = {}
+    for g in G.elements:
+        perm, seen, lengths = data.perms[g], set(), []
+        for start in range(data.degree):
+            if start in seen:
+                continue
+            k, x = 0, start
+            while x not in seen:
+                seen.add(x)
+                x = int(perm[x])
+                k += 1
+            if k > 1:
+                lengths.append(k)
+        found.setdefault(tuple(sorted(lengths, reverse=True)), []).append(g)
+    out = {}
+    for lengths in sorted(found, key=lambda t: (sum(t), t)):
+        i, parts = 0, []
+        for k in lengths:
+            parts.append("(" + " ".join(letters[(i + j) % 26] for j in range(k)) + ")")
+            i += k
+        out["".join(parts) or "()"] = found[lengths]
+    return out
+
+
+def _two_ring_positions(G: FiniteGroup, gens: Sequence[int], rings: list[list[int]]) -> dict[int, np.ndarray] | None:
+    """Outer ring: the first generator's cycle through e; each inner vertex between its two neighbours by the second.
+
+    Inner x sits at the angle of x·b⁻¹ and x·b on the outer ring when they
+    agree (b an involution: straight spokes, as for D_n), halfway round from
+    x·b⁻¹ when they are opposite (b of order 4 in Q_8: its arrows form two
+    crossing diamonds instead of lines through the centre), and at their mean
+    otherwise. ``None`` when that would put two vertices on one spot.
+    """
+    outer, inner = rings
+    m = len(outer)
+    b = gens[1] if len(gens) > 1 else None
+    if b is None or len(inner) != m:
+        return None
+    angle = {g: 2 * np.pi * k / m for k, g in enumerate(outer)}
+    b_inv = G.inverse(b)
+    pos = {g: np.array([np.cos(t), np.sin(t)]) for g, t in angle.items()}
+    used: list[float] = []
+    for x in inner:
+        p, q = G.product(x, b_inv), G.product(x, b)
+        if p not in angle or q not in angle:
+            return None
+        tp, tq = angle[p], angle[q]
+        gap = (tq - tp) % (2 * np.pi)
+        if np.isclose(gap, 0.0) or np.isclose(gap, 2 * np.pi):
+            t = tp
+        elif np.isclose(gap, np.pi):
+            t = tp + np.pi / 2
+        else:
+            t = tp + gap / 2 if gap < np.pi else tp - (2 * np.pi - gap) / 2
+        t %= 2 * np.pi
+        if any(np.isclose(t, u) or np.isclose(abs(t - u), 2 * np.pi) for u in used):
+            return None
+        used.append(t)
+        pos[x] = 0.5 * np.array([np.cos(t), np.sin(t)])
+    return pos
 
 
 def _rings(G: FiniteGroup, gens: Sequence[int]) -> list[list[int]]:
