@@ -171,8 +171,8 @@ class Homomorphism:
     def __repr__(self) -> str:
         return f"<Homomorphism {self.name}: {self.domain.name} → {self.codomain.name}>"
 
-    def table(self) -> str:
-        """The map as text, one line ``g ↦ φ(g)`` per element.
+    def format_table(self) -> str:
+        """The map as text, one line ``g ↦ φ(g)`` per element (as :meth:`FiniteGroup.format_table` prints a group).
 
         Explained in Chapter 3, *Homomorphisms*.
         """
