@@ -1,5 +1,6 @@
 """The Chapter 4 checkers (orbits, action witnesses, Burnside counts, square images,
-necklace forms, left-absorbing elements) reject planted wrong answers.
+necklace forms, left-absorbing elements, weight sharing in equivariant layers, canonicalisation)
+reject planted wrong answers.
 """
 
 from __future__ import annotations
@@ -424,3 +425,273 @@ def test_left_absorbing_wrong_answers():
 def test_groups_have_no_left_absorbing_element_unless_trivial(solutions):
     for G in (gt.cyclic(1), gt.cyclic(4), gt.klein_four(), gt.dihedral(5), gt.symmetric(4)):
         assert solutions["left_absorbing"](G.table.tolist()) == ([0] if G.order == 1 else [])
+
+
+# ---------------------------------------------------------------------- 4.7
+def _labels_by_orbit(G, n, act):
+    """The orbit index of each of n points."""
+    labels, count = [None] * n, 0
+    for i in range(n):
+        if labels[i] is None:
+            for g in G.elements:
+                labels[act(g, i)] = count
+            count += 1
+    return labels, count
+
+
+def test_weight_sharing_wrong_answers(solutions):
+    correct = solutions["weight_sharing"]
+    assert run("check_weight_sharing", correct).passed
+
+    def orbits_separately(G, n_in, act_in, n_out, act_out):  # (orbit of j, orbit of i): too coarse
+        rows, _ = _labels_by_orbit(G, n_out, act_out)
+        columns, k = _labels_by_orbit(G, n_in, act_in)
+        return [[rows[j] * k + columns[i] for i in range(n_in)] for j in range(n_out)]
+
+    def one_step(G, n_in, act_in, n_out, act_out):  # each pair with its images under the generators, once
+        pattern, count = [[None] * n_in for _ in range(n_out)], 0
+        for j in range(n_out):
+            for i in range(n_in):
+                if pattern[j][i] is None:
+                    pattern[j][i] = count
+                    for s in G.generators:
+                        pattern[act_out(s, j)][act_in(s, i)] = count
+                    count += 1
+        return pattern
+
+    def inverse_on_the_inputs(G, n_in, act_in, n_out, act_out):  # ties (j, i) to (g·j, g⁻¹·i)
+        pattern, count = [[None] * n_in for _ in range(n_out)], 0
+        for j in range(n_out):
+            for i in range(n_in):
+                if pattern[j][i] is None:
+                    for g in G.elements:
+                        pattern[act_out(g, j)][act_in(G.inverse(g), i)] = count
+                    count += 1
+        return pattern
+
+    def transposed(G, n_in, act_in, n_out, act_out):
+        return [list(column) for column in zip(*correct(G, n_in, act_in, n_out, act_out))]
+
+    def no_sharing(G, n_in, act_in, n_out, act_out):
+        return [[j * n_in + i for i in range(n_in)] for j in range(n_out)]
+
+    def input_action_on_both_sides(G, n_in, act_in, n_out, act_out):
+        return correct(G, n_in, act_in, n_out, act_in)
+
+    def one_weight_per_output_orbit(G, n_in, act_in, n_out, act_out):
+        rows, _ = _labels_by_orbit(G, n_out, act_out)
+        return [[rows[j]] * n_in for j in range(n_out)]
+
+    name = "check_weight_sharing"
+    assert_fails(
+        name,
+        orbits_separately,
+        "for S3 relabelled (identity ≠ label 0) permuting 3 inputs and 3 outputs (a Deep Sets layer)",
+        "your pattern ties W[0][0] to W[0][1] (both label 0), but no g sends (output, input) = (0, 0) to (0, 1)",
+        "Your pattern has 1 parameter; the equivariant layers have 2",
+        "you paired the orbit of the output with the orbit of the input",
+    )
+    assert_fails(
+        name,
+        one_step,
+        "(a Deep Sets layer) your pattern is not equivariant: it gives W[0][1] and W[1][0] different labels (1 and 2)",
+        "g = (0 1) sends output 0 to 1 and input 1 to 0",
+        "forces W[g·j][g·i] = W[j][i]",
+    )
+    assert_fails(
+        name,
+        inverse_on_the_inputs,
+        "(a Deep Sets layer) your pattern is not equivariant: it gives W[0][0] and W[1][1] different labels",
+        "g = (0 1 2) sends output 0 to 1 and input 0 to 1",
+    )
+    assert_fails(
+        name,
+        transposed,
+        "for Z2 fixing 3 inputs and swapping 2 outputs you returned 3 rows of 2 labels: transposed",
+        "W maps ℝ^3 to ℝ^2, so it has 2 rows (one per output) and 3 columns",
+    )
+    assert_fails(name, no_sharing, "your pattern is not equivariant", "(9 labels; the equivariant layers have 2 parameters)")
+    assert_fails(
+        name,
+        input_action_on_both_sides,
+        "for Z2 fixing 3 inputs and swapping 2 outputs your pattern is not equivariant",
+        "g = 1 sends output 0 to 1 and input 0 to 0",
+    )
+    assert_fails(
+        name,
+        one_weight_per_output_orbit,
+        "(a Deep Sets layer) your pattern ties W[0][0] to W[0][1]",
+        "you paired the orbit of the output with the orbit of the input",
+    )
+    assert_fails(name, lambda G, n_in, a, n_out, b: [[0] * n_in] * (n_out + 1), "you returned 4 rows of lengths [3]")
+    assert_fails(name, lambda G, n_in, a, n_out, b: [[0.5] * n_in] * n_out, "the labels must be integers")
+
+
+def test_weight_sharing_accepts_any_labels_and_arrays(solutions):
+    import numpy as np
+
+    def shifted_labels(G, n_in, act_in, n_out, act_out):  # the same classes, other names
+        return (np.array(solutions["weight_sharing"](G, n_in, act_in, n_out, act_out)) * 7 + 3).tolist()
+
+    def union_find(G, n_in, act_in, n_out, act_out):  # joins each pair with its images under the generators
+        parent = list(range(n_out * n_in))
+
+        def find(a):
+            while parent[a] != a:
+                a = parent[a]
+            return a
+
+        for s in G.generators:
+            for j in range(n_out):
+                for i in range(n_in):
+                    a, b = find(j * n_in + i), find(act_out(s, j) * n_in + act_in(s, i))
+                    parent[max(a, b)] = min(a, b)
+        return np.array([[find(j * n_in + i) for i in range(n_in)] for j in range(n_out)])
+
+    assert run("check_weight_sharing", shifted_labels).passed
+    assert run("check_weight_sharing", union_find).passed
+
+
+def test_the_number_of_labels_is_the_dimension_of_the_equivariant_layers(solutions):
+    import numpy as np
+
+    for what, G, n_in, p_in, n_out, p_out in ch04._sharing_cases():
+        pattern = solutions["weight_sharing"](G, n_in, ch04._perm_act(p_in), n_out, ch04._perm_act(p_out))
+        P_in = [np.eye(n_in)[:, p] for p in np.asarray(p_in)]
+        P_out = [np.eye(n_out)[:, p] for p in np.asarray(p_out)]
+        E = np.eye(n_out * n_in).reshape(-1, n_out, n_in)
+        eqs = np.stack([np.concatenate([(P_out[g] @ W - W @ P_in[g]).ravel() for g in G.elements]) for W in E], 1)
+        assert len({v for row in pattern for v in row}) == n_out * n_in - np.linalg.matrix_rank(eqs), what
+
+
+# ---------------------------------------------------------------------- 4.8
+def _frame(G, act_in, x):
+    c = min(act_in(g, x) for g in G.elements)
+    return c, [g for g in G.elements if act_in(g, x) == c]
+
+
+def test_canonicalise_wrong_answers(solutions):
+    assert run("check_canonicalise", solutions["canonicalise"]).passed
+
+    def one_h(G, act_in, act_out, f, x):  # the textbook recipe: the first h with h·x = c
+        c, frame = _frame(G, act_in, x)
+        return act_out(G.inverse(frame[0]), f(c))
+
+    def invariant(G, act_in, act_out, f, x):  # f(c) itself
+        c, _ = _frame(G, act_in, x)
+        return f(c)
+
+    def moved_forward(G, act_in, act_out, f, x):  # h·f(c) instead of h⁻¹·f(c)
+        c, frame = _frame(G, act_in, x)
+        y = f(c)
+        return sum(act_out(h, y) for h in frame) / len(frame)
+
+    def group_average(G, act_in, act_out, f, x):  # right, but runs the network |G| times
+        return sum(act_out(G.inverse(g), f(act_in(g, x))) for g in G.elements) / G.order
+
+    def divided_by_the_group_order(G, act_in, act_out, f, x):
+        c, frame = _frame(G, act_in, x)
+        y = f(c)
+        return sum(act_out(G.inverse(h), y) for h in frame) / G.order
+
+    def no_canonical_form(G, act_in, act_out, f, x):
+        return f(x)
+
+    def sorted_entries(G, act_in, act_out, f, x):  # a canonical form outside the orbit
+        return f(tuple(sorted(x)))
+
+    def inverse_through_label_0(G, act_in, act_out, f, x):  # h⁻¹ found as the k with h·k = label 0
+        c, frame = _frame(G, act_in, x)
+        y = f(c)
+        inverse = {h: next(k for k in G.elements if G.product(h, k) == 0) for h in frame}
+        return sum(act_out(inverse[h], y) for h in frame) / len(frame)
+
+    name = "check_canonicalise"
+    assert_fails(
+        name,
+        one_h,
+        "for Z6 shifting binary sequences of length 6, f a random network with one output per position your function "
+        "is not equivariant: at x = (0, 0, 0, 0, 0, 0) and g = 1",
+        "This x has a symmetry: 6 elements h of G bring it to its canonical form c = (0, 0, 0, 0, 0, 0)",
+        "whichever one you pick, the result is not equivariant. Average h⁻¹·f(c) over all of them",
+    )
+    assert_fails(
+        name,
+        invariant,
+        "your function is not equivariant: at x = (0, 0, 0, 0, 0, 1) and g = 1",
+        "You returned f(c), the network's output on the canonical form c, for every x: that is invariant",
+    )
+    assert_fails(
+        name,
+        moved_forward,
+        "at x = (0, 0, 0, 0, 1, 0) and g = 1",
+        "You moved f(c) by the h with h·x = c",
+        "go back the other way: h⁻¹·f(c)",
+    )
+    assert_fails(
+        name,
+        group_average,
+        "at x = (0, 0, 0, 0, 0, 0) you called f 6 times",
+        "call it once, on the canonical form of x",
+    )
+    assert_fails(
+        name,
+        divided_by_the_group_order,
+        "for Z6 shifting binary sequences, f a circular convolution (already equivariant)",
+        "canonicalising must give f back, but at x = (0, 0, 0, 0, 0, 1)",
+        "you divided by |G| = 6; divide by the number of h with h·x = c, here 1",
+    )
+    assert_fails(
+        name,
+        no_canonical_form,
+        "You ran f on (0, 0, 0, 0, 0, 1) for x = (0, 0, 0, 0, 0, 1) but on (1, 0, 0, 0, 0, 0) for g·x",
+        "the canonical form must be the same point for the whole orbit",
+    )
+    assert_fails(
+        name,
+        sorted_entries,
+        "at x = (0, 0, 0, 1, 0, 1) you called f on (0, 0, 0, 0, 1, 1), which is not in the orbit of x",
+        "here (0, 0, 0, 1, 0, 1)",
+    )
+    assert_fails(
+        name,
+        inverse_through_label_0,
+        "for D4 relabelled (identity = label 6) on 3×3 binary images, f the centre of mass of the image (already "
+        "equivariant): f is already equivariant, so canonicalising must give f back",
+    )
+    assert_fails(name, lambda G, act_in, act_out, f, x: f(x)[:-1], "you returned something of shape (5,)")
+    assert_fails(name, lambda G, act_in, act_out, f, x: f(list(x) + [0]), "which is not an input")
+
+
+def test_canonicalise_accepts_other_frames_and_canonical_forms(solutions):
+    def largest_element(G, act_in, act_out, f, x):  # another canonical form: the largest element of the orbit
+        c = max(act_in(g, x) for g in G.elements)
+        frame = [g for g in G.elements if act_in(g, x) == c]
+        y = f(c)
+        return sum(act_out(G.inverse(h), y) for h in frame) / len(frame)
+
+    def stabiliser_of_c(G, act_in, act_out, f, x):  # average over the stabiliser of c, then move back by one h
+        c, frame = _frame(G, act_in, x)
+        y = f(c)
+        stabiliser = [s for s in G.elements if act_in(s, c) == c]
+        return act_out(G.inverse(frame[0]), sum(act_out(s, y) for s in stabiliser) / len(stabiliser))
+
+    assert run("check_canonicalise", largest_element).passed
+    assert run("check_canonicalise", stabiliser_of_c).passed
+    assert run("check_canonicalise", lambda *args: solutions["canonicalise"](*args).tolist()).passed
+
+
+def test_the_canonicalisation_cases_are_actions_and_the_equivariant_networks_are_equivariant():
+    import numpy as np
+
+    for case in ch04._canonical_cases():
+        G = case.G
+        for x in case.inputs[:: max(1, len(case.inputs) // 40)]:
+            assert case.act_in(G.identity, x) == x
+            y = case.f(x)
+            for g, h in itertools.product(G.elements, repeat=2):
+                assert case.act_in(G.product(g, h), x) == case.act_in(g, case.act_in(h, x))
+                assert np.allclose(case.act_out(G.product(g, h), y), case.act_out(g, case.act_out(h, y)))
+            if case.equivariant:
+                assert all(np.allclose(case.f(case.act_in(g, x)), case.act_out(g, y)) for g in G.elements)
+    assert any(c.G.identity != 0 and c.equivariant for c in ch04._canonical_cases())

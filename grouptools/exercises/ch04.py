@@ -2,10 +2,12 @@
 
 Each ``check_…`` function takes the learner's function, runs it on several
 actions — permutation groups, rules that are not actions, colourings, images,
-sequences and small monoids — and compares the answers with reference
-computations (:class:`~grouptools.actions.GroupAction`, Burnside's lemma and
-brute force). It returns a :class:`~grouptools.exercises.Feedback` that names
-the first input where the answer is wrong, what came back and why; it never raises.
+sequences and small monoids, groups acting on the inputs and outputs of a
+layer or a network — and compares the answers with reference computations
+(:class:`~grouptools.actions.GroupAction`, Burnside's lemma, brute force, the
+orbits of pairs) or with laws the answer must obey (equivariance). It returns a
+:class:`~grouptools.exercises.Feedback` that names the first input where the
+answer is wrong, what came back and why; it never raises.
 
 Explained in Chapter 4 exercises, *How the checks work*.
 """
@@ -20,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..actions import GroupAction, count_colourings
+from ..formatting import fmt_list
 from ..groups import FiniteGroup
 from ..named import cyclic, dihedral, quaternion, symmetric
 from ._feedback import ExerciseFailure, _call, _is_label, _returned, checker
@@ -31,6 +34,8 @@ __all__ = [
     "check_count_square_images",
     "check_necklace_form",
     "check_left_absorbing",
+    "check_weight_sharing",
+    "check_canonicalise",
 ]
 
 
@@ -461,3 +466,415 @@ def check_left_absorbing(left_absorbing: Callable[[list[list[int]]], Any]) -> st
         if got != expected:
             raise ExerciseFailure(f"{where} you returned {got}; list each label once, in increasing order: {expected}")
     return f"all {len(cases)} tables answered correctly"
+
+
+# ---------------------------------------------------------------------- 4.7
+def _perm_act(perms: Any) -> Callable[[int, int], int]:
+    p = np.asarray(perms, dtype=np.int64)
+    return lambda g, i: int(p[g, i])
+
+
+def _relabelled_action(G: FiniteGroup, perms: Any, seed: int) -> tuple[FiniteGroup, np.ndarray]:
+    """G with its labels shuffled (identity away from label 0), and the action's permutations under the new labels."""
+    new = np.random.default_rng(seed).permutation(G.order)
+    while new[G.identity] == 0:  # pragma: no cover - depends on the seed
+        new = np.roll(new, 1)
+    R = G.relabelled(new.tolist(), name=f"{G.name} relabelled (identity = label {int(new[G.identity])})")
+    moved = np.empty_like(np.asarray(perms, dtype=np.int64))
+    moved[new] = np.asarray(perms, dtype=np.int64)
+    return R, moved
+
+
+def _sharing_cases() -> list[tuple[str, FiniteGroup, int, Any, int, Any]]:
+    from ..actions import dihedral_vertex_action
+
+    S3b, s3 = _relabelled_action(symmetric(3), symmetric(3).permutations.perms, 1)
+    Z5 = cyclic(5)
+    shifts5 = [[(i + k) % 5 for i in range(5)] for k in range(5)]
+    Z6 = cyclic(6)
+    shifts6 = [[(i + k) % 6 for i in range(6)] for k in range(6)]
+    mod3 = [[(i + k) % 3 for i in range(3)] for k in range(6)]
+    corners = dihedral_vertex_action(4)
+    cells = _cell_action(3, True)
+    D4b, cells_b = _relabelled_action(dihedral(4), cells.perms, 2)
+    S4 = symmetric(4)
+    edges = list(itertools.combinations(range(4), 2))
+    on_edges = [[edges.index(tuple(sorted(int(p[v]) for v in e))) for e in edges] for p in S4.permutations.perms]
+    S5 = symmetric(5)
+    pairs = list(itertools.combinations(range(5), 2))
+    on_pairs = [[pairs.index(tuple(sorted(int(p[v]) for v in e))) for e in pairs] for p in S5.permutations.perms]
+    Z2 = cyclic(2)
+    return [
+        ("S3 relabelled (identity ≠ label 0) permuting 3 inputs and 3 outputs (a Deep Sets layer)", S3b, 3, s3, 3, s3),
+        ("Z5 shifting 5 inputs and 5 outputs (a circular convolution)", Z5, 5, shifts5, 5, shifts5),
+        ("Z2 fixing 3 inputs and swapping 2 outputs", Z2, 3, [[0, 1, 2], [0, 1, 2]], 2, [[0, 1], [1, 0]]),
+        ("D4 on the 4 corners of a square, inputs and outputs", corners.group, 4, corners.perms, 4, corners.perms),
+        ("S4 on the 4 vertices (inputs) and the 6 edges (outputs) of a tetrahedron", S4, 4, S4.permutations.perms,
+         6, on_edges),  # fmt: skip
+        ("Z6 shifting 6 inputs, and 3 outputs by k mod 3", Z6, 6, shifts6, 3, mod3),
+        ("D4 relabelled (identity ≠ label 0) on the 9 pixels of a 3×3 image, to one output (an invariant read-out)",
+         D4b, 9, cells_b, 1, [[0]] * 8),  # fmt: skip
+        ("D4 relabelled (identity ≠ label 0) on the 9 pixels of a 3×3 image, inputs and outputs", D4b, 9, cells_b, 9,
+         cells_b),  # fmt: skip
+        ("S5 on the 10 pairs {a, b} ⊂ {0..4}, inputs and outputs (a layer on the edges of a graph)", S5, 10,
+         on_pairs, 10, on_pairs),  # fmt: skip
+    ]
+
+
+def _pair_orbit_labels(G: FiniteGroup, n_in: int, act_in: Callable, n_out: int, act_out: Callable) -> np.ndarray:
+    """label[j, i] = the index of the orbit of (j, i) under g·(j, i) = (g·j, g·i), numbered in row-major order."""
+    label = np.full((n_out, n_in), -1, dtype=np.int64)
+    count = 0
+    for j in range(n_out):
+        for i in range(n_in):
+            if label[j, i] < 0:
+                for g in G.elements:
+                    label[act_out(g, j), act_in(g, i)] = count
+                count += 1
+    return label
+
+
+def _partition(labels: np.ndarray) -> list[tuple[int, ...]]:
+    """The classes of a labelling of the entries (flat indices), sorted."""
+    classes: dict[Any, list[int]] = {}
+    for k, v in enumerate(labels.ravel().tolist()):
+        classes.setdefault(v, []).append(k)
+    return sorted(tuple(c) for c in classes.values())
+
+
+def _pattern(value: Any, where: str, n_out: int, n_in: int) -> np.ndarray:
+    what = f"a list of {n_out} rows of {n_in} integer labels (pattern[j][i] for output j and input i)"
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if not isinstance(value, (list, tuple)) or not all(isinstance(r, (list, tuple, np.ndarray)) for r in value):
+        raise ExerciseFailure(f"{where} you returned {_returned(value)}; return {what}")
+    rows = [list(r.tolist() if isinstance(r, np.ndarray) else r) for r in value]
+    if len(rows) == n_in and n_in != n_out and all(len(r) == n_out for r in rows):
+        raise ExerciseFailure(
+            f"{where} you returned {n_in} rows of {n_out} labels: transposed. W maps ℝ^{n_in} to ℝ^{n_out}, so it has "
+            f"{n_out} rows (one per output) and {n_in} columns; return {what}"
+        )
+    if len(rows) != n_out or any(len(r) != n_in for r in rows):
+        shape = f"{len(rows)} rows of lengths {sorted({len(r) for r in rows})}"
+        raise ExerciseFailure(f"{where} you returned {shape}; return {what}")
+    if not all(_is_label(v) for r in rows for v in r):
+        raise ExerciseFailure(f"{where} you returned {rows!r}; the labels must be integers; return {what}")
+    return np.array(rows, dtype=np.int64).reshape(n_out, n_in)
+
+
+@checker("Exercise 4.7")
+def check_weight_sharing(weight_sharing: Callable[..., Any]) -> str:
+    """Check ``weight_sharing(G, n_in, act_in, n_out, act_out)``: the weight-sharing pattern of the G-equivariant
+    linear layers ℝ^n_in → ℝ^n_out, one label per orbit of G on the pairs (output, input).
+
+    Explained in Chapter 4 exercises, *Exercise 4.7 · Weight sharing in an equivariant layer*.
+    """
+    cases = _sharing_cases()
+    for what, G, n_in, p_in, n_out, p_out in cases:
+        where = f"for {what}"
+        act_in, act_out = _perm_act(p_in), _perm_act(p_out)
+        expected = _pair_orbit_labels(G, n_in, act_in, n_out, act_out)
+        got = _pattern(_call(weight_sharing, where, G, n_in, act_in, n_out, act_out), where, n_out, n_in)
+        if _partition(got) == _partition(expected):
+            continue
+        d = int(expected.max()) + 1
+        mine = len(set(got.ravel().tolist()))
+        # an orbit split between two labels: a layer tied that way is not equivariant
+        for j, i in itertools.product(range(n_out), range(n_in)):
+            for g in G.elements:
+                gj, gi = act_out(g, j), act_in(g, i)
+                if got[gj, gi] != got[j, i]:
+                    raise ExerciseFailure(
+                        f"{where} your pattern is not equivariant: it gives W[{j}][{i}] and W[{gj}][{gi}] different "
+                        f"labels ({got[j, i]} and {got[gj, gi]}), but g = {G.names[g]} sends output {j} to {gj} and "
+                        f"input {i} to {gi}, and W P_in(g) = P_out(g) W forces W[g·j][g·i] = W[j][i]: the layer "
+                        f"with weight 1 on your label {got[j, i]} and 0 elsewhere is not equivariant "
+                        f"({mine} labels; the equivariant layers have {d} parameters)"
+                    )
+        # two orbits under one label: the pattern misses equivariant layers
+        orbit_out = GroupAction(G, np.asarray(p_out, dtype=np.int64), validate=False).orbit_labels()
+        orbit_in = GroupAction(G, np.asarray(p_in, dtype=np.int64), validate=False).orbit_labels()
+        separately = orbit_out[:, None] * (int(orbit_in.max()) + 1) + orbit_in[None, :]
+        hint = ""
+        if _partition(got) == _partition(separately):
+            hint = (
+                ": you paired the orbit of the output with the orbit of the input, but G moves j and i together, "
+                "so the orbits of the pairs (j, i) are finer"
+            )
+        for (j, i), (j2, i2) in itertools.combinations(itertools.product(range(n_out), range(n_in)), 2):
+            if got[j, i] == got[j2, i2] and expected[j, i] != expected[j2, i2]:
+                raise ExerciseFailure(
+                    f"{where} your pattern ties W[{j}][{i}] to W[{j2}][{i2}] (both label {got[j, i]}), but no g sends "
+                    f"(output, input) = ({j}, {i}) to ({j2}, {i2}): they lie in different orbits, and the equivariant "
+                    f"layer with weight 1 on the orbit of ({j}, {i}) and 0 elsewhere gives them different weights. "
+                    f"Your pattern has {mine} parameter{'' if mine == 1 else 's'}; the equivariant layers have {d}{hint}"
+                )
+    return f"all {len(cases)} weight-sharing patterns are the orbits of G on (output, input) pairs"
+
+
+# ---------------------------------------------------------------------- 4.8
+class _Case:
+    """A group acting on inputs (tuples) and outputs (arrays), a network f, and the inputs to try."""
+
+    def __init__(self, what: str, G: FiniteGroup, inputs: list[tuple], act_in: Callable, act_out: Callable,
+                 f: Callable, equivariant: bool = False) -> None:  # fmt: skip
+        self.what, self.G, self.inputs = what, G, inputs
+        self.act_in, self.act_out, self.f, self.equivariant = act_in, act_out, f, equivariant
+
+
+class _Network:
+    """The network handed to the learner: it records each call and answers only for inputs."""
+
+    def __init__(self, f: Callable, inputs: set) -> None:
+        self._f, self._inputs = f, inputs
+        self.calls: list[tuple] = []
+        self.where = ""
+
+    def __call__(self, x: Any) -> np.ndarray:
+        try:
+            key = tuple(int(v) for v in np.asarray(x).ravel().tolist())
+        except (TypeError, ValueError):
+            key = None
+        if key not in self._inputs:
+            raise ExerciseFailure(
+                f"{self.where} you called f on {_returned(x)}, which is not an input (a tuple of the same length as x)"
+            )
+        self.calls.append(key)
+        return self._f(key)
+
+
+def _scatter(perm: Sequence[int], values: Sequence[Any]) -> list[Any]:
+    """The values moved by a permutation: out[perm[k]] = values[k]."""
+    out = [None] * len(values)
+    for k, v in enumerate(values):
+        out[perm[k]] = v
+    return out
+
+
+def _random_network(n_in: int, n_out: int, seed: int) -> Callable[[tuple], np.ndarray]:
+    rng = np.random.default_rng(seed)
+    W, b = rng.normal(size=(n_out, n_in)), rng.normal(size=n_out)
+
+    def f(x: tuple) -> np.ndarray:
+        return np.tanh(W @ np.asarray(x, dtype=np.float64) + b)
+
+    return f
+
+
+def _canonical_cases() -> list[_Case]:
+    # Z6 shifting binary sequences
+    Z6 = cyclic(6)
+    seqs = [tuple(s) for s in itertools.product((0, 1), repeat=6)]
+
+    def shift(k: int, x: Any) -> Any:
+        moved = [x[(i - k) % 6] for i in range(6)]
+        return tuple(moved) if isinstance(x, tuple) else np.asarray(moved, dtype=np.float64)
+
+    def circular_conv(x: tuple) -> np.ndarray:
+        v = np.asarray(x, dtype=np.float64)
+        return 0.5 * v + 0.25 * np.roll(v, 1) - 0.75 * np.roll(v, -1) + 0.1
+
+    # D4 on 3×3 binary images (flattened row by row), as Exercise 4.4's cells move
+    cells = _cell_action(3, True)
+    D4, cells_b = _relabelled_action(dihedral(4), cells.perms, 3)
+    images = [tuple(s) for s in itertools.product((0, 1), repeat=9)]
+
+    def on_images(perms: np.ndarray) -> Callable:
+        def act(g: int, x: Any) -> Any:
+            moved = _scatter(perms[g], list(x))
+            return tuple(moved) if isinstance(x, tuple) else np.asarray(moved, dtype=np.float64)
+
+        return act
+
+    coords = np.array([[k % 3 - 1, 1 - k // 3] for k in range(9)], dtype=np.float64)  # (x right, y up) of each pixel
+
+    def on_vectors(perms: np.ndarray) -> Callable:
+        """D4 turning and mirroring vectors of the plane as it moves the pixels (pixel 5 is (1, 0), pixel 1 is (0, 1))."""
+        rho = np.stack([np.stack([coords[p[5]], coords[p[1]]], axis=1) for p in perms])
+
+        def act(g: int, y: Any) -> np.ndarray:
+            return rho[g] @ np.asarray(y, dtype=np.float64)
+
+        return act
+
+    def centre_of_mass(x: tuple) -> np.ndarray:
+        return np.asarray(x, dtype=np.float64) @ coords
+
+    # S3 permuting three tokens with values 0..2
+    S3 = symmetric(3)
+    perms3 = S3.permutations.perms
+    tokens = [tuple(s) for s in itertools.product(range(3), repeat=3)]
+
+    def on_tokens(g: int, x: Any) -> Any:
+        moved = _scatter(perms3[g], list(x))
+        return tuple(moved) if isinstance(x, tuple) else np.asarray(moved, dtype=np.float64)
+
+    def trivially(g: int, y: Any) -> np.ndarray:
+        return np.asarray(y, dtype=np.float64)
+
+    return [
+        _Case("Z6 shifting binary sequences of length 6, f a random network with one output per position", Z6, seqs,
+              shift, shift, _random_network(6, 6, 41)),  # fmt: skip
+        _Case("S3 permuting 3 tokens (values 0..2), f a random network with one score per token", S3, tokens,
+              on_tokens, on_tokens, _random_network(3, 3, 42)),  # fmt: skip
+        _Case(f"{D4.name} on 3×3 binary images, f a random network with one output per pixel", D4, images,
+              on_images(cells_b), on_images(cells_b), _random_network(9, 9, 43)),  # fmt: skip
+        _Case("D4 on 3×3 binary images, f a random network with 3 class scores (D4 does not move them)", dihedral(4),
+              images, on_images(cells.perms), trivially, _random_network(9, 3, 44)),  # fmt: skip
+        _Case("D4 on 3×3 binary images, f a random network predicting a direction in the plane (D4 turns and "
+              "mirrors it)", dihedral(4), images, on_images(cells.perms), on_vectors(cells.perms),
+              _random_network(9, 2, 45)),  # fmt: skip
+        _Case("Z6 shifting binary sequences, f a circular convolution (already equivariant)", Z6, seqs, shift, shift,
+              circular_conv, equivariant=True),  # fmt: skip
+        _Case(f"{D4.name} on 3×3 binary images, f the centre of mass of the image (already equivariant)", D4, images,
+              on_images(cells_b), on_vectors(cells_b), centre_of_mass, equivariant=True),  # fmt: skip
+    ]
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal up to rounding: |a − b| ≤ 10⁻⁹ (1 + |b|) entrywise (np.allclose, without its overhead)."""
+    return a.shape == b.shape and bool((np.abs(a - b) <= 1e-9 * (1.0 + np.abs(b))).all())
+
+
+def _output(value: Any, where: str, shape: tuple[int, ...]) -> np.ndarray:
+    what = f"the output at x, an array of shape {shape} like f's"
+    if value is None or isinstance(value, (str, bool, np.bool_, dict, set)):
+        raise ExerciseFailure(f"{where} you returned {_returned(value)}; return {what}")
+    try:
+        out = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ExerciseFailure(f"{where} you returned {_returned(value)}; return {what}") from None
+    if out.shape != shape:
+        raise ExerciseFailure(f"{where} you returned something of shape {out.shape}; return {what}")
+    return out
+
+
+def _vec(y: np.ndarray) -> str:
+    return fmt_list(y, 3)
+
+
+@checker("Exercise 4.8")
+def check_canonicalise(canonicalise: Callable[..., Any]) -> str:
+    """Check ``canonicalise(G, act_in, act_out, f, x)``: the value at x of an equivariant function that calls f once,
+    on the canonical form of x, and equals f when f is already equivariant.
+
+    Explained in Chapter 4 exercises, *Exercise 4.8 · Equivariance by canonicalisation*.
+    """
+    cases = _canonical_cases()
+    for case in cases:
+        G, act_in, act_out = case.G, case.act_in, case.act_out
+        network = _Network(case.f, set(case.inputs))
+        shape = case.f(case.inputs[0]).shape
+        values: dict[tuple, np.ndarray] = {}
+        canonical: dict[tuple, tuple] = {}
+        for x in case.inputs:
+            where = f"for {case.what}, at x = {x}"
+            network.calls.clear()
+            network.where = where
+            value = _call(canonicalise, where, G, act_in, act_out, network, x)
+            calls = list(network.calls)
+            if not calls:
+                raise ExerciseFailure(f"{where} you never called f: run the network once, on the canonical form of x")
+            if len(calls) > 1:
+                raise ExerciseFailure(
+                    f"{where} you called f {len(calls)} times: f is the expensive network, call it once, on the "
+                    f"canonical form of x (averaging f over the whole orbit costs |G| = {G.order} calls per input)"
+                )
+            orbit = {act_in(g, x) for g in G.elements}
+            if calls[0] not in orbit:
+                raise ExerciseFailure(
+                    f"{where} you called f on {calls[0]}, which is not in the orbit of x: the canonical form is the "
+                    f"smallest element of the orbit, min(g·x for g in G), here {min(orbit)}"
+                )
+            values[x], canonical[x] = _output(value, where, shape), calls[0]
+        failure = next(
+            ((x, g) for x in case.inputs for g in G.elements
+             if not _close(values[act_in(g, x)], act_out(g, values[x]))),
+            None,
+        )  # fmt: skip
+        if failure is not None:
+            raise ExerciseFailure(_equivariance_failure(case, values, canonical, *failure))
+        if case.equivariant:
+            x = next((x for x in case.inputs if not _close(values[x], case.f(x))), None)
+            if x is not None:
+                c = canonical[x]
+                frame = [g for g in G.elements if act_in(g, x) == c]
+                hint = ""
+                average = sum(act_out(G.inverse(g), case.f(c)) for g in frame)
+                if _close(values[x], average / G.order):
+                    hint = (
+                        f": you divided by |G| = {G.order}; divide by the number of h with h·x = c, here {len(frame)}"
+                    )
+                raise ExerciseFailure(
+                    f"for {case.what}: f is already equivariant, so canonicalising must give f back, but at "
+                    f"x = {x} you returned {_vec(values[x])} and f(x) = {_vec(case.f(x))}{hint}"
+                )
+    return (
+        f"all {len(cases)} networks made equivariant, with one call of f per input, on an element of the orbit; "
+        "equivariant networks are left as they were"
+    )
+
+
+def _equivariance_failure(case: _Case, values: dict, canonical: dict, x: tuple, g: int) -> str:
+    """The message for a learner's function that is not equivariant at (x, g), naming the slip where it can."""
+    G, act_in, act_out, f = case.G, case.act_in, case.act_out, case.f
+
+    def base(z: tuple, h: int) -> str:
+        return (
+            f"for {case.what} your function is not equivariant: at x = {z} and g = {G.names[h]}, "
+            f"f̃(g·x) = {_vec(values[act_in(h, z)])} but g·f̃(x) = {_vec(act_out(h, values[z]))}"
+        )
+
+    def failing(z: tuple) -> int | None:
+        return next((h for h in G.elements if not _close(values[act_in(h, z)], act_out(h, values[z]))), None)
+
+    moved = next(((z, h) for z in case.inputs for h in G.elements if canonical[act_in(h, z)] != canonical[z]), None)
+    if moved is not None:
+        z, h = moved
+        return (
+            f"{base(z, h)}. You ran f on {canonical[z]} for x = {z} but on {canonical[act_in(h, z)]} for "
+            f"g·x = {act_in(h, z)}: the canonical form must be the same point for the whole orbit, such as its "
+            "smallest element"
+        )
+
+    def frame(z: tuple) -> list[int]:
+        return [h for h in G.elements if act_in(h, z) == canonical[z]]
+
+    def kinds(z: tuple) -> set[str]:
+        y, F = f(canonical[z]), frame(z)
+        found = set()
+        if _close(values[z], y):
+            found.add("f(c)")
+        forward = [act_out(h, y) for h in F]
+        back = [act_out(G.inverse(h), y) for h in F]
+        if any(_close(values[z], v) for v in forward) or _close(values[z], sum(forward) / len(F)):
+            found.add("h·f(c)")
+        if any(_close(values[z], v) for v in back):
+            found.add("h⁻¹·f(c)")
+        if _close(values[z], sum(back) / len(F)):
+            found.add("average")
+        return found
+
+    every = {z: kinds(z) for z in case.inputs}
+    if all("f(c)" in k for k in every.values()):
+        z = next((z for z in case.inputs if len(frame(z)) == 1 and failing(z) is not None), x)
+        return (
+            f"{base(z, failing(z))}. You returned f(c), the network's output on the canonical form c, for every x: that is "
+            "invariant, not equivariant. Move the output back: if h·x = c, return h⁻¹·f(c)"
+        )
+    if all("h·f(c)" in k for k in every.values()):
+        z = next(z for z in case.inputs if "h⁻¹·f(c)" not in every[z] and failing(z) is not None)
+        return (
+            f"{base(z, failing(z))}. You moved f(c) by the h with h·x = c; that h takes x to c, so the output has to "
+            "go back the other way: h⁻¹·f(c)"
+        )
+    trivial = [z for z in case.inputs if len(frame(z)) == 1]
+    if all("average" in every[z] for z in trivial):
+        z = next(z for z in case.inputs if "average" not in every[z] and failing(z) is not None)
+        F = frame(z)
+        return (
+            f"{base(z, failing(z))}. This x has a symmetry: {len(F)} elements h of G bring it to its canonical form "
+            f"c = {canonical[z]} (h = {', '.join(G.names[h] for h in F)}), and the answers h⁻¹·f(c) differ between "
+            "them; whichever one you pick, the result is not equivariant. Average h⁻¹·f(c) over all of them"
+        )
+    return base(x, g)
