@@ -1,5 +1,6 @@
 """The Chapter 1 checkers (Latin squares, identities, inverses, element orders, units mod n,
-cyclic groups, collisions of linear and ReLU layers) reject planted wrong answers.
+cyclic groups, collisions of linear and ReLU layers, the symmetry group of a hidden layer, the
+cyclic factors of an abelian group) reject planted wrong answers.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import itertools
 import math
 
 import numpy as np
+import sympy
 import torch
 
 import grouptools as gt
@@ -534,3 +536,301 @@ def test_relu_cases_have_invertible_first_layers():
         W = model[0].weight.detach()
         assert W.shape[0] == W.shape[1]
         assert torch.linalg.cond(W) < 1e3
+
+
+# ---------------------------------------------------------------------- 1.10
+def _matrix_closure(generators, max_order, key, full=lambda found, max_order: found == max_order):
+    """Breadth-first closure of matrices looked up by ``key``: (elements, index), or None once ``full``."""
+    gens = [np.asarray(g, dtype=float) for g in generators]
+    identity = np.eye(len(gens[0]))
+    elements, index, frontier = [identity], {key(identity): 0}, [identity]
+    while frontier:
+        fresh = []
+        for x in frontier:
+            for g in gens:
+                y = x @ g
+                if key(y) not in index:
+                    if full(len(elements), max_order):
+                        return None
+                    index[key(y)] = len(elements)
+                    elements.append(y)
+                    fresh.append(y)
+        frontier = fresh
+    return elements, index
+
+
+def _with_table(found, key):
+    if found is None:
+        return None
+    elements, index = found
+    return elements, [[index[key(a @ b)] for b in elements] for a in elements]
+
+
+def _rounded_key(M):
+    return (np.round(M, 8) + 0.0).tobytes()
+
+
+def test_symmetry_group_wrong_answers(solutions):
+    def exact_comparison(generators, max_order):  # right for permutation and sign matrices only
+        def key(M):  # the entries themselves: -0.0 == 0.0, but no tolerance
+            return tuple(M.ravel().tolist())
+
+        return _with_table(_matrix_closure(generators, max_order, key), key)
+
+    def negative_zero(generators, max_order):  # rounds, but -0.0 and 0.0 give different bytes
+        def key(M):
+            return np.round(M, 8).tobytes()
+
+        found = _matrix_closure(generators, max_order, key)
+        if found is None:
+            return None
+        elements, index = found
+        return elements, [[index.get(key(a @ b), 0) for b in elements] for a in elements]
+
+    def whole_numbers(generators, max_order):  # the chapter's matrices have integer entries; these need not
+        def key(M):
+            return np.rint(M).astype(int).tobytes()
+
+        return _with_table(_matrix_closure(generators, max_order, key), key)
+
+    def none_at_max_order(generators, max_order):  # gives up at max_order elements instead of beyond it
+        found = _matrix_closure(generators, max_order, _rounded_key, lambda found, m: found + 1 >= m)
+        return _with_table(found, _rounded_key)
+
+    def transposed_table(generators, max_order):
+        answer = solutions["symmetry_group"](generators, max_order)
+        if answer is None:
+            return None
+        elements, table = answer
+        return elements, [list(column) for column in zip(*table)]
+
+    def one_round(generators, max_order):  # the generators and their products in pairs, no further
+        gens = [np.asarray(g, dtype=float) for g in generators]
+        elements, index = [], {}
+        for M in [np.eye(len(gens[0]))] + gens + [a @ b for a in gens for b in gens]:
+            if _rounded_key(M) not in index:
+                index[_rounded_key(M)] = len(elements)
+                elements.append(M)
+        return elements, [[index.get(_rounded_key(a @ b), 0) for b in elements] for a in elements]
+
+    def powers_only(generators, max_order):  # the union of the cyclic groups ⟨g⟩
+        gens = [np.asarray(g, dtype=float) for g in generators]
+        identity = np.eye(len(gens[0]))
+        elements, index = [identity], {_rounded_key(identity): 0}
+        for g in gens:
+            x = g
+            while _rounded_key(x) not in index:
+                index[_rounded_key(x)] = len(elements)
+                elements.append(x)
+                x = x @ g
+        return elements, [[index.get(_rounded_key(a @ b), 0) for b in elements] for a in elements]
+
+    def truncates(generators, max_order):  # stops at max_order but returns what it found
+        answer = _matrix_closure(generators, max_order, _rounded_key)
+        if answer is not None:
+            return _with_table(answer, _rounded_key)
+        return [np.eye(len(generators[0]))], [[0]]
+
+    name = "check_symmetry_group"
+    assert_fails(
+        name,
+        exact_comparison,
+        "for a pair of hidden units with a norm activation, generators g0 = rotate the pair by 90°",
+        "you returned None, but the group is finite, with 4 elements",
+        "so g0^4 is the identity only up to rounding (< 1e-12)",
+        "compare matrices with a tolerance (every entry within 1e-06), not exactly",
+    )
+    # where the first -0.0 turns up depends on the BLAS kernel (a product of signed permutation matrices may
+    # hold one already); by the 90° rotation it has: its square's tiny entries have opposite signs
+    assert_fails(
+        name,
+        negative_zero,
+        "are the same matrix",
+        "up to rounding (they differ by < 1e-12)",
+        "np.round(-1e-17, 8) is -0.0, whose bytes differ from those of 0.0",
+    )
+    assert_fails(
+        name,
+        whole_numbers,
+        "rotate the pair by 30°",
+        "you returned 1 matrix, but the group has 12: g0 = [[0.866, -0.5], [0.5, 0.866]] is missing",
+        "not by rounding to integers",
+    )
+    assert_fails(
+        name,
+        none_at_max_order,
+        "a tanh layer with 3 hidden units, generators g0 = swap units 0 and 1",
+        "you returned None, but the group is finite, with 48 elements — exactly max_order",
+    )
+    assert_fails(
+        name,
+        transposed_table,
+        "a tanh layer with 2 hidden units",
+        "table[1][2] is 4, but elements[1] @ elements[2] = [[0, 1], [-1, 0]] is elements[3]",
+        "your entry is the index of elements[2] @ elements[1]",
+    )
+    assert_fails(
+        name,
+        one_round,
+        "a tanh layer with 2 hidden units",
+        "you returned 5 matrices, but the group has 8: g0 @ g1 @ g0 = [[1, 0], [0, -1]] is missing",
+        "until a whole round adds no new matrix",
+    )
+    assert_fails(name, powers_only, "you returned 3 matrices, but the group has 8: g0 @ g1 = [[0, 1], [-1, 0]] is missing")
+    assert_fails(
+        name,
+        truncates,
+        "for a ReLU layer with 2 hidden units, generators g0 = scale unit 0 by 2, max_order = 20",
+        "the group is infinite (g0^k = diag(2^k, 1) is a different matrix for every k)",
+        "return None",
+    )
+    assert_fails(name, lambda gens, m: [np.eye(2)], "return a pair (elements, table), or None")
+    assert_fails(
+        name,
+        lambda gens, m: ([np.eye(3)], [[0]]),
+        "elements[0] has shape (3, 3), but the matrices are 2×2",
+    )
+
+
+def test_symmetry_group_accepts_any_order_arrays_and_a_tolerance_search(solutions):
+    def tolerance_search(generators, max_order):  # compares with every element found: slower, always safe
+        gens = [np.asarray(g, dtype=float) for g in generators]
+        elements = [np.eye(len(gens[0]))]
+
+        def find(M):
+            return next((i for i, A in enumerate(elements) if np.abs(A - M).max() <= 1e-6), None)
+
+        k = 0
+        while k < len(elements):
+            for g in gens:
+                y = elements[k] @ g
+                if find(y) is None:
+                    if len(elements) == max_order:
+                        return None
+                    elements.append(y)
+            k += 1
+        return elements, [[find(a @ b) for b in elements] for a in elements]
+
+    def reversed_arrays(generators, max_order):  # the last element first, as one array and a numpy table
+        answer = solutions["symmetry_group"](generators, max_order)
+        if answer is None:
+            return None
+        elements, table = answer
+        n = len(elements)
+        flip = np.array(table)[::-1, ::-1]
+        return np.stack(elements[::-1]), n - 1 - flip
+
+    assert run("check_symmetry_group", tolerance_search).passed
+    assert run("check_symmetry_group", reversed_arrays).passed
+
+
+def test_symmetry_group_cases_are_what_they_claim():
+    orders = [None if (G := case.reference()) is None else G.order for case in ch01._symmetry_cases()]
+    assert orders == [8, 4, 12, 6, 48, 1, 8, 12, 24, 12, 6, None, None]
+    three_units = ch01._symmetry_cases()[4]
+    assert three_units.max_order == 48  # the borderline: a group with exactly max_order elements
+
+
+# ---------------------------------------------------------------------- 1.11
+def _divisor_chains(n, smallest=2):
+    """Every list [d1, …, dk] with smallest ≤ d1 | d2 | … | dk and product n."""
+    if n == 1:
+        return [[]]
+    chains = []
+    for d in range(smallest, n + 1):
+        if n % d == 0:
+            chains += [[d] + rest for rest in _divisor_chains(n // d, d) if not rest or rest[0] % d == 0]
+    return chains
+
+
+def test_cyclic_factors_wrong_answers(solutions):
+    correct = solutions["cyclic_factors"]
+
+    def assumes_cyclic(G):
+        return [G.order] if G.order > 1 else []
+
+    def exponent_and_the_rest(G):  # Z_exp × (the rest, as if it were cyclic)
+        exponent = int(G.element_orders().max())
+        return [G.order // exponent, exponent] if G.order > exponent else ([exponent] if exponent > 1 else [])
+
+    def prime_powers(G):  # the elementary divisors: Z2 × Z3 is not merged into Z6
+        out = []
+        for d in correct(G):
+            for p, a in sympy.factorint(d).items():
+                out.append(p**a)
+        return sorted(out)
+
+    def one_factor_per_prime(G):  # a Z_p for every prime factor of |G|, with multiplicity
+        return sorted(p for p, a in sympy.factorint(G.order).items() for _ in range(a))
+
+    def orders_of_the_generators(G):  # G.generators is some generating set, not a decomposition
+        return sorted(G.element_order(g) for g in G.generators)
+
+    def decreasing(G):
+        return correct(G)[::-1]
+
+    def trivial_is_one(G):
+        return correct(G) or [1]
+
+    def identity_is_label_zero(G):  # ord(x) as the least m with x^m == 0
+        orders = [next((m for m in range(1, G.order + 1) if G.power(x, m) == 0), G.order + 1) for x in G.elements]
+
+        class Orders:
+            order = G.order
+
+            @staticmethod
+            def element_orders():
+                return np.array(orders)
+
+        return correct(Orders)
+
+    name = "check_cyclic_factors"
+    assert_fails(
+        name,
+        assumes_cyclic,
+        "for V4 (order 4) you returned [4], but Z4 has 2 elements with x^2 = e and G has 4; G ≅ Z2 × Z2",
+    )
+    assert_fails(
+        name,
+        exponent_and_the_rest,
+        "for V4×Z4 relabelled (identity = label 3) (order 16) you returned [4, 4]",
+        "Z4 × Z4 has 4 elements with x^2 = e and G has 8; G ≅ Z2 × Z2 × Z4, the answer is [2, 2, 4]",
+    )
+    assert_fails(
+        name,
+        prime_powers,
+        "for Z2×Z3 (order 6) you returned [2, 3], but each factor must divide the next",
+        "Z2 × Z3 ≅ Z6 since gcd(2, 3) = 1, so merge factors of coprime orders",
+    )
+    assert_fails(name, one_factor_per_prime, "for Z4 (order 4) you returned [2, 2], but Z2 × Z2 has 4 elements with x^2 = e")
+    assert_fails(name, orders_of_the_generators, "for Z2×Z3 (order 6) you returned [2, 3]", "the answer is [6]")
+    assert_fails(name, decreasing, "you returned [4, 2]", "list the factors in increasing order")
+    assert_fails(name, trivial_is_one, "for Z1 (order 1) you returned [1]", "the trivial group's list is []")
+    assert_fails(
+        name,
+        identity_is_label_zero,
+        "for Z15^× relabelled (identity = label 3) (order 8) you returned []",
+        "(note: in this G the identity is label 3, not 0)",
+        "the answer is [2, 4]",
+    )
+    assert_fails(name, lambda G: {2, 4}, "return a list of integers")
+
+
+def test_cyclic_factors_accepts_a_search_over_divisor_chains():
+    def by_counting(G):  # the chain whose numbers of solutions of x^m = e all agree with G's
+        orders = G.element_orders()
+        counts = [int((m % orders == 0).sum()) for m in range(1, G.order + 1)]
+        return next(
+            np.array(chain)  # a numpy array is accepted
+            for chain in _divisor_chains(G.order)
+            if all(math.prod(math.gcd(m, d) for d in chain) == counts[m - 1] for m in range(1, G.order + 1))
+        )
+
+    assert run("check_cyclic_factors", by_counting).passed
+
+
+def test_cyclic_factors_cases_include_the_traps():
+    cases = {G.name: ch01._invariant_factors(G) for G in ch01._abelian_cases()}
+    assert cases["Z4×Z4"] == [4, 4] and cases["V4×Z4 relabelled (identity = label 3)"] == [2, 2, 4]  # same exponent
+    assert cases["Z2×Z3"] == [6] and cases["V4×Z3"] == [2, 6]  # coprime factors merge
+    assert any(G.identity != 0 for G in ch01._abelian_cases())

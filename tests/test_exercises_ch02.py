@@ -1,8 +1,11 @@
 """The Chapter 2 checkers (subgroups, generated subgroups, cosets, normality, conjugacy classes,
-the centre, quotient tables) reject planted wrong answers, and the library's answers pass.
+the centre, quotient tables, polyphase components of a strided layer, subgroups up to conjugacy)
+reject planted wrong answers, and the library's answers pass.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
@@ -24,6 +27,32 @@ def test_the_relabelled_group_does_not_have_identity_zero():
     assert gt.homomorphisms.are_isomorphic(R, gt.dihedral(4))
 
 
+def _polyphase_by_search(n, k, s):
+    """The pairs (r′, t) found by trying them all on the signal x = [0, 1, …, n − 1] with np.roll."""
+    d = math.gcd(n, k)
+    x = np.arange(n)
+
+    def component(y, r):
+        return y[(r + k * np.arange(n // d)) % n]
+
+    shifted = np.roll(x, s)
+    return np.array([
+        next((r2, t) for r2 in range(d) for t in range(n // d) if (component(shifted, r) == np.roll(component(x, r2), t)).all())
+        for r in range(d)
+    ])  # a numpy array of pairs is accepted
+
+
+def _subgroup_classes_by_library(G):
+    """gt.subgroups.all_subgroups, grouped by gt.subgroups.conjugate_subgroup; classes as sets of tuples."""
+    classes, placed = [], set()
+    for H in sg.all_subgroups(G):
+        if tuple(H) not in placed:
+            members = {tuple(sg.conjugate_subgroup(G, g, H)) for g in G.elements}
+            placed |= members
+            classes.append(members)
+    return classes[::-1]  # any order
+
+
 @pytest.mark.parametrize("checker_name", ch02.__all__)
 def test_the_library_itself_passes(checker_name):
     """A second opinion: answers computed with gt.subgroups / gt.conjugacy pass every checker."""
@@ -35,6 +64,8 @@ def test_the_library_itself_passes(checker_name):
         "check_conjugacy_class": lambda G, x: next(c for c in conjugacy_classes(G) if x in c),
         "check_centre": centre,
         "check_quotient_table": lambda G, N: sg.quotient_group(G, N).table,  # a numpy array is accepted
+        "check_polyphase_shift": _polyphase_by_search,
+        "check_subgroup_classes": _subgroup_classes_by_library,
     }
     assert run(checker_name, by_library[checker_name]).passed
 
@@ -466,3 +497,217 @@ def test_quotient_table_matches_the_notebook_claim(solutions):
     R = ch02.relabelled_d4()
     Q = gt.FiniteGroup.from_table(solutions["quotient_table"](R, centre(R)))
     assert Q.identity == 3 and gt.homomorphisms.are_isomorphic(Q, gt.klein_four())
+
+
+# ---------------------------------------------------------------------- 2.8
+def test_polyphase_shift_wrong_answers(solutions):
+    correct = solutions["polyphase_shift"]
+
+    def k_components(n, k, s):  # x[r::k] for r < k: right only when k divides n
+        size = max(n // k, 1)
+        return [((r - s) % k, ((r - s) % k - r + s) // k % size) for r in range(k)]
+
+    def opposite_shift(n, k, s):  # reads x′[i] = x[i + s]
+        return correct(n, k, -s)
+
+    def steps_of_gcd(n, k, s):  # t = (r′ − r + s)/d: the coset read in sorted order, x[r], x[r + d], …
+        d = math.gcd(n, k)
+        return [((r - s) % d, ((r - s) % d - r + s) // d % (n // d)) for r in range(d)]
+
+    def steps_of_k(n, k, s):  # t = (r′ − r + s)/k, rounded down: right when k divides n
+        d = math.gcd(n, k)
+        return [((r - s) % d, ((r - s) % d - r + s) // k % (n // d)) for r in range(d)]
+
+    def unreduced_component(n, k, s):  # r′ = r − s without the reduction mod d
+        return [(r - s, t) for r, (_, t) in enumerate(correct(n, k, s))]
+
+    def output_moves_by_s_over_k(n, k, s):  # "the subsampled signal shifts by s/k"
+        d = math.gcd(n, k)
+        return [((r - s) % d, s // k % (n // d)) for r in range(d)]
+
+    def unreduced_roll(n, k, s):  # t·(k/d) ≡ q solved, but t not reduced mod n/d
+        d = math.gcd(n, k)
+        size = n // d
+        inverse = pow(k // d, -1, size) if size > 1 else 0
+        return [((r - s) % d, ((r - s) % d - r + s) // d * inverse) for r in range(d)]
+
+    name = "check_polyphase_shift"
+    assert_fails(
+        name,
+        k_components,
+        "for n = 10, k = 4, s = 3 you returned 4 pairs, but ⟨4⟩ has 5 elements in Z10",
+        "gcd(10, 4) = 2 cosets",
+        "k cosets only when k divides n; here ⟨4⟩ = ⟨2⟩",
+    )
+    assert_fails(
+        name,
+        opposite_shift,
+        "for n = 8, k = 2, s = 1 your pair for r = 0 is (1, 0), which is wrong",
+        "x′ = np.roll(x, 1) = [7, 0, 1, 2, 3, 4, 5, 6] has component 0 = x′ at positions 0, 2, 4, 6 = [7, 1, 3, 5]",
+        "your pairs are those of the shift by -1",
+    )
+    assert_fails(
+        name,
+        steps_of_gcd,
+        "for n = 10, k = 4, s = 3 your pair for r = 0 is (1, 2)",
+        "positions 0, 4, 8, 2, 6 = [7, 1, 5, 9, 3], but np.roll(x_1, 2) = [3, 7, 1, 5, 9]; the answer is (1, 1)",
+        "one step along it is 4, not gcd = 2",
+    )
+    assert_fails(name, steps_of_k, "for n = 10, k = 4, s = 3 your pair for r = 1 is (0, 0)", "the answer is (0, 3)")
+    assert_fails(name, unreduced_component, "your pair for r = 0 is (-1, 1), but r′ numbers a component, 0..1")
+    assert_fails(
+        name,
+        output_moves_by_s_over_k,
+        "for n = 8, k = 2, s = 1 your pair for r = 0 is (1, 0)",
+        "but np.roll(x_1, 0) = [1, 3, 5, 7]; the answer is (1, 1)",
+    )
+    assert_fails(
+        name,
+        unreduced_roll,
+        "for n = 12, k = 4, s = -7 your pair for r = 0 is (3, -1)",
+        "reduce it mod 3; the answer is (3, 2)",
+    )
+    assert_fails(name, lambda n, k, s: [0, 0], "return a list of pairs (r′, t) of integers")
+
+
+def test_polyphase_shift_holds_for_every_signal(solutions):
+    """The solution's pairs move every component of a random integer signal, for all small n, k and s."""
+    rng = np.random.default_rng(0)
+    for n in range(1, 17):
+        x = rng.integers(0, 100, size=n)
+        for k in range(1, n + 1):
+            size = n // math.gcd(n, k)
+            for s in range(-n, 2 * n):
+                y = np.roll(x, s)
+                for r, (r2, t) in enumerate(solutions["polyphase_shift"](n, k, s)):
+                    component = y[(r + k * np.arange(size)) % n]
+                    assert (component == np.roll(x[(r2 + k * np.arange(size)) % n], t)).all()
+
+
+# ---------------------------------------------------------------------- 2.9
+def _grouped(G, subgroups):
+    """Subgroups (sets of labels) grouped into their conjugacy classes, with every g."""
+    classes, placed = [], set()
+    for H in sorted(subgroups, key=lambda h: (len(h), sorted(h))):
+        if H not in placed:
+            members = {frozenset(G.product(g, h, G.inverse(g)) for h in H) for g in G.elements}
+            placed |= members
+            classes.append([sorted(K) for K in members])
+    return classes
+
+
+def test_subgroup_classes_wrong_answers(solutions):
+    correct = solutions["subgroup_classes"]
+
+    def every_subgroup(G):
+        return [frozenset(H) for c in correct(G) for H in c]
+
+    def pairs_only(G):  # right for D4, Q8, A4, S4: their subgroups are all generated by two elements
+        return _grouped(G, {frozenset(G.closure([a, b])) for a in G.elements for b in G.elements})
+
+    def cyclic_only(G):
+        return _grouped(G, {frozenset(G.closure([g])) for g in G.elements})
+
+    def by_order(G):  # "subgroups of the same order are conjugate" (true in S3 and A4)
+        classes = {}
+        for H in every_subgroup(G):
+            classes.setdefault(len(H), []).append(sorted(H))
+        return list(classes.values())
+
+    def by_element_orders(G):  # the same order profile, as if isomorphic meant conjugate
+        orders = G.element_orders()
+        classes = {}
+        for H in every_subgroup(G):
+            classes.setdefault(tuple(sorted(orders[sorted(H)])), []).append(sorted(H))
+        return list(classes.values())
+
+    def conjugates_by_the_generators(G):  # {H} and g·H·g⁻¹ for the generators g only
+        classes, placed = [], set()
+        for H in sorted(every_subgroup(G), key=lambda h: (len(h), sorted(h))):
+            if H not in placed:
+                members = {H} | {frozenset(G.product(g, h, G.inverse(g)) for h in H) for g in G.generators}
+                members -= placed
+                placed |= members
+                classes.append([sorted(K) for K in members])
+        return classes
+
+    def forgets_the_inverse(G):  # g·h·g instead of g·h·g⁻¹
+        classes, placed = [], set()
+        for H in sorted(every_subgroup(G), key=lambda h: (len(h), sorted(h))):
+            if H not in placed:
+                members = {frozenset(G.product(g, h, g) for h in H) for g in G.elements}
+                placed |= members
+                classes.append([sorted(K) for K in members])
+        return classes
+
+    def closure_from_label_zero(G):  # a breadth-first closure that starts at 0, as if 0 were the identity
+        def closure(gens):
+            found, frontier = {0}, [0]
+            while frontier:
+                frontier = [y for x in frontier for g in gens if (y := G.product(x, g)) not in found and not found.add(y)]
+            return frozenset(found)
+
+        cyclic = {closure([g]) for g in G.elements}
+        found = set(cyclic) | {closure(H | C) for H in cyclic for C in cyclic}
+        return _grouped(G, found)
+
+    def unions(G):  # joins two subgroups by their union instead of the subgroup they generate
+        cyclic = {frozenset(G.closure([g])) for g in G.elements}
+        return _grouped(G, cyclic | {H | C for H in cyclic for C in cyclic})
+
+    name = "check_subgroup_classes"
+    assert_fails(
+        name,
+        pairs_only,
+        "for Z2×Z2×Z2, relabelled (identity = label 5) your 15 subgroups miss G itself (order 8); G has 16 subgroups",
+        "no two of its elements generate it",
+    )
+    assert_fails(
+        name,
+        cyclic_only,
+        "for V4 your 4 subgroups miss G itself (order 4)",
+        "not every subgroup is ⟨g⟩ for a single g",
+    )
+    assert_fails(
+        name,
+        by_order,
+        "for V4 you put {e, a} (labels [0, 1], order 2) and {e, b} (labels [0, 2], order 2) in one class",
+        "not conjugate",
+        "{e, a} is normal, a class of its own; equal orders, even isomorphic subgroups, do not make subgroups conjugate",
+    )
+    assert_fails(name, by_element_orders, "for V4 you put {e, a}", "equal orders, even isomorphic subgroups")
+    assert_fails(
+        name,
+        conjugates_by_the_generators,
+        "for S3 you put {(), (1 2)} (labels [0, 1], order 2) and {(), (0 1)} (labels [0, 2], order 2) in different classes",
+        "for g = (0 2 1) (label 4)",
+        "with every g ∈ G, not only the generators",
+    )
+    assert_fails(name, forgets_the_inverse, "for Z6 you listed {2}, which is not a subgroup: the identity 0 is not in it")
+    assert_fails(
+        name,
+        closure_from_label_zero,
+        "for a relabelled D4 (identity = label 5) you listed {r} (labels [2]), which is not a subgroup",
+        "the identity e (label 5) is not in it",
+    )
+    assert_fails(name, unions, "for Z6 you listed {0, 2, 3, 4}, which is not a subgroup: 2·3 = 5 is not in it")
+    assert_fails(
+        name,
+        lambda G: [[H] for c in correct(G) for H in c] + [[G.elements]],
+        "for Z1 you listed the subgroup G itself (order 1) twice; list each once",
+    )
+    assert_fails(name, lambda G: sg.all_subgroups(G), "return a list of classes")
+
+
+def test_subgroup_classes_accepts_sets_and_any_order(solutions):
+    def as_sets(G):
+        return [{tuple(reversed(H)) for H in c} for c in reversed(solutions["subgroup_classes"](G))]
+
+    assert run("check_subgroup_classes", as_sets).passed
+
+
+def test_subgroup_classes_checks_a_group_that_pairs_cannot_generate():
+    needs_three = [G for G in ch02._subgroup_class_groups() if ch02._needs_three(G, G.elements)]
+    assert needs_three and needs_three[0].identity != 0
+    assert sum(len(c) for c in ch02._subgroup_classes_reference(gt.symmetric(4))) == 30
+    assert len(ch02._subgroup_classes_reference(gt.symmetric(4))) == 11

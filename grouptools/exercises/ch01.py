@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import NotAGroupError
+from ..formatting import fmt_error, fmt_list
 from ..groups import FiniteGroup, check_group_table
 from ..named import cyclic, dihedral, direct_product, klein_four, quaternion, symmetric
 from ._feedback import ExerciseFailure, Table, _as_bool, _call, _is_label, _relabel, _returned, checker
@@ -35,6 +36,8 @@ __all__ = [
     "check_is_cyclic",
     "check_linear_collision",
     "check_relu_collision",
+    "check_symmetry_group",
+    "check_cyclic_factors",
 ]
 
 
@@ -721,3 +724,412 @@ def check_relu_collision(relu_collision: Callable[[Any], Any]) -> str:
             model, answer, f"for {what}", lambda size: scale * size, lambda x, y: _relu_explanation(model, x, y)
         )
     return f"collisions found for all {len(cases)} networks"
+
+
+# ---------------------------------------------------------------------- 1.10
+#: Two matrices are the same element of the group when every entry agrees within this tolerance.
+_MATRIX_TOL = 1e-6
+
+
+def _rotation_2d(angle: float) -> np.ndarray:
+    c, s = math.cos(angle), math.sin(angle)
+    return np.array([[c, -s], [s, c]])
+
+
+def _rotation_3d(axis: Sequence[float], angle: float) -> np.ndarray:
+    """The rotation by ``angle`` about ``axis`` (Rodrigues' formula), computed in floating point."""
+    a = np.asarray(axis, dtype=float)
+    a = a / np.linalg.norm(a)
+    K = np.array([[0.0, -a[2], a[1]], [a[2], 0.0, -a[0]], [-a[1], a[0], 0.0]])
+    return np.eye(3) + math.sin(angle) * K + (1.0 - math.cos(angle)) * (K @ K)
+
+
+def _unit_permutation(images: Sequence[int]) -> np.ndarray:
+    """The permutation matrix that moves hidden unit i to unit ``images[i]``."""
+    n = len(images)
+    M = np.zeros((n, n))
+    M[list(images), list(range(n))] = 1.0
+    return M
+
+
+class _SymmetryCase:
+    """Generators of a group of hidden-unit symmetries, a max_order, and the words to quote them."""
+
+    def __init__(
+        self, layer: str, generators: Sequence[tuple[str, np.ndarray]], max_order: int, infinite: str | None = None
+    ) -> None:
+        self.matrices = [np.array(m, dtype=float) for _, m in generators]
+        self.max_order = max_order
+        self.infinite = infinite  # why the group is infinite, or None
+        names = ", ".join(f"g{i} = {what}" for i, (what, _) in enumerate(generators))
+        self.what = f"{layer}, generators {names}, max_order = {max_order}"
+
+    def fresh(self) -> list[np.ndarray]:
+        return [m.copy() for m in self.matrices]
+
+    def reference(self) -> FiniteGroup | None:
+        """The group they generate (:func:`~grouptools.from_matrices`), or None beyond max_order elements."""
+        from ..named import from_matrices
+
+        try:
+            names = [f"g{i}" for i in range(len(self.matrices))]
+            return from_matrices(self.matrices, names, max_order=self.max_order)
+        except ValueError:
+            return None
+
+
+def _symmetry_cases() -> list[_SymmetryCase]:
+    third = 2 * math.pi / 3
+    skew = np.array([[1.0, 0.5], [0.0, 2.0]])  # a change of basis of the hidden pair
+    skew_inv = np.linalg.inv(skew)
+    c30, s30 = math.cos(math.pi / 6), math.sin(math.pi / 6)
+    tanh2, tanh3 = "a tanh layer with 2 hidden units", "a tanh layer with 3 hidden units"
+    pair, triple = "a pair of hidden units with a norm activation", "a triple of hidden units with a norm activation"
+    swap01, flip0 = "swap units 0 and 1", "flip the sign of unit 0"
+    return [
+        _SymmetryCase(tanh2, [(swap01, _unit_permutation([1, 0])), (flip0, np.diag([-1.0, 1.0]))], 100),
+        _SymmetryCase(pair, [("rotate the pair by 90° (from cos and sin)", _rotation_2d(math.pi / 2))], 100),
+        _SymmetryCase(pair, [("rotate the pair by 30° (from cos and sin)", _rotation_2d(math.pi / 6))], 100),
+        _SymmetryCase(pair, [("rotate the pair by 60° (from cos and sin)", _rotation_2d(math.pi / 3))], 100),
+        _SymmetryCase(
+            tanh3,
+            [
+                (swap01, _unit_permutation([1, 0, 2])),
+                ("move unit 0 → 1 → 2 → 0", _unit_permutation([1, 2, 0])),
+                (flip0, np.diag([-1.0, 1.0, 1.0])),
+            ],
+            48,  # exactly the order of the group
+        ),
+        _SymmetryCase(tanh3, [("the identity", np.eye(3))], 10),
+        _SymmetryCase(pair, [("rotate the pair by 45° (from cos and sin)", _rotation_2d(math.pi / 4))], 100),
+        _SymmetryCase(
+            pair,
+            [
+                ("rotate the pair by 60°", _rotation_2d(math.pi / 3)),
+                ("reflect the pair in the line at 15°", np.array([[c30, s30], [s30, -c30]])),
+            ],
+            100,
+        ),
+        _SymmetryCase(
+            triple,
+            [
+                ("a quarter turn about axis 0", _rotation_3d([1, 0, 0], math.pi / 2)),
+                ("a quarter turn about axis 2", _rotation_3d([0, 0, 1], math.pi / 2)),
+            ],
+            100,
+        ),
+        _SymmetryCase(
+            triple,
+            [
+                ("a turn by 120° about the axis (1, 1, 1)", _rotation_3d([1, 1, 1], third)),
+                ("a half turn about axis 2", _rotation_3d([0, 0, 1], math.pi)),
+            ],
+            100,
+        ),
+        _SymmetryCase(
+            "a pair of hidden units in a skewed basis",
+            [
+                ("a turn by 120° in that basis", skew @ _rotation_2d(third) @ skew_inv),
+                ("a reflection in that basis", skew @ np.diag([1.0, -1.0]) @ skew_inv),
+            ],
+            100,
+        ),
+        _SymmetryCase(
+            "a ReLU layer with 2 hidden units",
+            [("scale unit 0 by 2", np.diag([2.0, 1.0]))],
+            20,
+            "g0^k = diag(2^k, 1) is a different matrix for every k",
+        ),
+        _SymmetryCase(
+            pair,
+            [("rotate the pair by 1 radian", _rotation_2d(1.0))],
+            50,
+            "1 radian is no rational multiple of a full turn, so no power of g0 is the identity",
+        ),
+    ]
+
+
+def _product_word(word: str) -> str:
+    """A word of :func:`~grouptools.from_matrices` (``"g0^2 g1"``) as a matrix product (``g0 @ g0 @ g1``)."""
+    if word == "e":
+        return "the identity"
+    letters = []
+    for part in word.split(" "):
+        base, _, power = part.partition("^")
+        letters += [base] * (int(power) if power else 1)
+    return " @ ".join(letters)
+
+
+def _as_matrices(value: Any, d: int, where: str) -> list[np.ndarray]:
+    if isinstance(value, np.ndarray) and value.ndim == 3:
+        value = list(value)
+    if not isinstance(value, (list, tuple)):
+        raise ExerciseFailure(f"{where} your elements are {_returned(value)}; return a list of {d}×{d} matrices")
+    out = []
+    for i, m in enumerate(value):
+        try:
+            a = np.array(m.detach().cpu() if hasattr(m, "detach") else m, dtype=float)
+        except (TypeError, ValueError):
+            raise ExerciseFailure(f"{where} elements[{i}] is {_returned(m)}, not a matrix of numbers") from None
+        if a.shape != (d, d):
+            raise ExerciseFailure(f"{where} elements[{i}] has shape {a.shape}, but the matrices are {d}×{d}")
+        if not np.isfinite(a).all():
+            raise ExerciseFailure(f"{where} elements[{i}] contains inf or nan")
+        out.append(a)
+    return out
+
+
+def _float_hint(case: _SymmetryCase, ref: FiniteGroup) -> str:
+    """Why exact comparison fails: a generator with entries that are not whole numbers, and the relation it misses."""
+    for i, g in enumerate(case.matrices):
+        if not np.array_equal(g, np.round(g)):
+            k = ref.element_order(ref.generators[i])
+            power = np.eye(len(g))
+            for _ in range(k):
+                power = power @ g
+            gap = fmt_error(power - np.eye(len(g)))
+            return (
+                f". The entries of g{i} are not whole numbers but rounded floats, so g{i}^{k} is the identity only up "
+                f"to rounding ({gap}): compare matrices with a tolerance (every entry within {_MATRIX_TOL:g}), not exactly"
+            )
+    return ""
+
+
+def _match_elements(case: _SymmetryCase, ref: FiniteGroup, elements: list[np.ndarray], where: str) -> list[int]:
+    """The reference label of each returned matrix; fails on a matrix outside the group, a repeat, or a gap."""
+    mats = ref.matrices
+    assert mats is not None
+    labels = []
+    for i, a in enumerate(elements):
+        gaps = np.abs(mats - a).max(axis=(1, 2))
+        j = int(np.argmin(gaps))
+        if gaps[j] > _MATRIX_TOL:
+            hint = ""
+            if np.array_equal(a, np.round(a)) and any(np.array_equal(a, np.round(m)) for m in mats):
+                hint = " (it is an element rounded to whole numbers: keep the entries as they are)"
+            raise ExerciseFailure(
+                f"{where} elements[{i}] = {fmt_list(a)} is not in the group: no product of the generators is within "
+                f"{_MATRIX_TOL:g} of it{hint}"
+            )
+        if j in labels:
+            first = labels.index(j)
+            gap = np.abs(elements[first] - a).max()
+            raise ExerciseFailure(
+                f"{where} elements[{first}] and elements[{i}] are the same matrix {fmt_list(a)} up to rounding "
+                f"(they differ by {fmt_error(gap)}); list each element once. If you look matrices up by "
+                "np.round(M, d).tobytes(): np.round(-1e-17, 8) is -0.0, whose bytes differ from those of 0.0 "
+                "(add 0.0 after rounding), or compare with a tolerance"
+            )
+        labels.append(j)
+    missing = [x for x in ref.elements if x not in labels]
+    if missing:
+        x = missing[0]
+        hint = ""
+        merged = [i for i, a in enumerate(elements) if np.array_equal(np.round(a), np.round(mats[x]))]
+        if merged:
+            hint = (
+                f"; rounded to whole numbers it looks like elements[{merged[0]}] = {fmt_list(elements[merged[0]])}: "
+                f"compare with a tolerance of {_MATRIX_TOL:g}, not by rounding to integers"
+            )
+        else:
+            hint = "; keep multiplying by the generators until a whole round adds no new matrix"
+        raise ExerciseFailure(
+            f"{where} you returned {len(elements)} matri{'x' if len(elements) == 1 else 'ces'}, but the group has "
+            f"{ref.order}: "
+            f"{_product_word(ref.names[x])} = {fmt_list(mats[x])} is missing{hint}"
+        )
+    return labels
+
+
+@checker("Exercise 1.10")
+def check_symmetry_group(symmetry_group: Callable[[list[np.ndarray], int], Any]) -> str:
+    """Check ``symmetry_group(generators, max_order)``: the distinct matrices of the group generated by invertible
+    matrices (equal when every entry agrees within 1e-6) and its table, or None when it has more than max_order elements.
+
+    Explained in Chapter 1 exercises, *Exercise 1.10 · The symmetry group of a hidden layer*.
+    """
+    cases = _symmetry_cases()
+    refs = [case.reference() for case in cases]
+    for case, ref in zip(cases, refs):
+        where = f"for {case.what}:"
+        answer = _call(symmetry_group, where, case.fresh(), case.max_order)
+        if ref is None:
+            if answer is not None:
+                shown = "a group" if isinstance(answer, (tuple, list)) else _returned(answer)
+                raise ExerciseFailure(
+                    f"{where} you returned {shown}, but the group is infinite ({case.infinite}): once more than max_order = {case.max_order} "
+                    "distinct matrices appear, stop and return None"
+                )
+            continue
+        if answer is None:
+            exactly = ""
+            if ref.order == case.max_order:
+                exactly = (
+                    f" — exactly max_order: return None only when *more than* max_order = {case.max_order} "
+                    "matrices appear"
+                )
+            raise ExerciseFailure(
+                f"{where} you returned None, but the group is finite, with {ref.order} elements{exactly}"
+                f"{_float_hint(case, ref)}"
+            )
+        if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+            raise ExerciseFailure(f"{where} you returned {_returned(answer)}; return a pair (elements, table), or None")
+        d = case.matrices[0].shape[0]
+        elements = _as_matrices(answer[0], d, where)
+        labels = _match_elements(case, ref, elements, where)
+        n = len(elements)
+        raw = answer[1]
+        if isinstance(raw, np.ndarray):
+            raw = raw.tolist()
+        if (
+            not isinstance(raw, (list, tuple))
+            or len(raw) != n
+            or not all(isinstance(row, (list, tuple, np.ndarray)) and len(row) == n for row in raw)
+        ):
+            raise ExerciseFailure(
+                f"{where} your table is {_returned(raw)}; return an {n}×{n} list of lists of indices into elements"
+            )
+        position = {x: i for i, x in enumerate(labels)}
+        for i in range(n):
+            for j in range(n):
+                v = raw[i][j]
+                right = position[int(ref.table[labels[i], labels[j]])]
+                if not _is_label(v) or int(v) != right:
+                    hint = ""
+                    swapped = position[int(ref.table[labels[j], labels[i]])]
+                    if _is_label(v) and int(v) == swapped:
+                        hint = (
+                            f"; your entry is the index of elements[{j}] @ elements[{i}]: table[i][j] is "
+                            "elements[i] @ elements[j], first j then i"
+                        )
+                    raise ExerciseFailure(
+                        f"{where} table[{i}][{j}] is {_returned(v)}, but elements[{i}] @ elements[{j}] = "
+                        f"{fmt_list(elements[i] @ elements[j])} is elements[{right}]{hint}"
+                    )
+    finite = ", ".join(str(G.order) for G in refs if G is not None)
+    return f"all {len(cases)} groups right: orders {finite}, and None for the two infinite ones"
+
+
+# ---------------------------------------------------------------------- 1.11
+def _prime_factors(n: int) -> list[int]:
+    out, p = [], 2
+    while p * p <= n:
+        if n % p == 0:
+            out.append(p)
+            while n % p == 0:
+                n //= p
+        p += 1
+    return out + ([n] if n > 1 else [])
+
+
+def _invariant_factors(G: FiniteGroup) -> list[int]:
+    """[d1, …, dk] with d1 | d2 | … | dk and G ≅ Z_d1 × … × Z_dk, from the counts of solutions of x^(p^j) = e."""
+    orders = G.element_orders()
+    exponents: dict[int, list[int]] = {}  # p -> the exponents of p in the cyclic factors, largest first
+    for p in _prime_factors(G.order):
+        logs = [0]  # logs[j] = log_p #{x : x^(p^j) = e} = sum over factors of min(a_i, j)
+        while True:
+            count = int(sum(1 for o in orders.tolist() if p ** len(logs) % o == 0))
+            logs.append(round(math.log(count, p)))
+            if logs[-1] == logs[-2]:
+                break
+        at_least = [logs[j] - logs[j - 1] for j in range(1, len(logs))]  # #{i : a_i >= j}
+        exponents[p] = sorted((sum(1 for m in at_least if m > i) for i in range(at_least[0])), reverse=True)
+    k = max((len(a) for a in exponents.values()), default=0)
+    factors = [math.prod(p ** a[i] for p, a in exponents.items() if i < len(a)) for i in range(k)]
+    return factors[::-1]
+
+
+def _solutions(G: FiniteGroup, m: int) -> int:
+    """#{x in G : x^m = e}."""
+    return int(sum(1 for o in G.element_orders().tolist() if m % o == 0))
+
+
+def _product_name(factors: Sequence[int]) -> str:
+    return " × ".join(f"Z{d}" for d in factors) if factors else "the trivial group"
+
+
+def _abelian_cases() -> list[FiniteGroup]:
+    def units(n: int) -> FiniteGroup:
+        residues, table = _units(n)
+        return FiniteGroup.from_table(table, [str(u) for u in residues], name=f"Z{n}^×")
+
+    def shuffled(G: FiniteGroup) -> FiniteGroup:
+        """G with its labels moved so that the identity is no longer label 0."""
+        n = G.order
+        step = next(c for c in (7, 5, 11, 13) if math.gcd(c, n) == 1)
+        perm = [(step * a + 3) % n for a in range(n)]
+        return G.relabelled(perm, name=f"{G.name} relabelled (identity = label {perm[G.identity]})")
+
+    Z = cyclic
+    return [
+        Z(1),
+        Z(4),
+        klein_four(),
+        direct_product(Z(2), Z(3)),
+        units(8),
+        shuffled(units(15)),
+        direct_product(Z(2), Z(4)),
+        Z(8),
+        direct_product(klein_four(), Z(3)),
+        direct_product(Z(4), Z(4)),
+        shuffled(direct_product(klein_four(), Z(4))),
+        direct_product(Z(9), Z(3)),
+        units(21),
+        shuffled(units(24)),
+        units(35),
+        shuffled(direct_product(direct_product(Z(4), Z(6)), Z(10))),
+        units(63),
+    ]
+
+
+@checker("Exercise 1.11")
+def check_cyclic_factors(cyclic_factors: Callable[[FiniteGroup], Any]) -> str:
+    """Check ``cyclic_factors(G)``: the invariant factors [d1, …, dk] (1 < d1 | d2 | … | dk) of a finite abelian
+    group, G ≅ Z_d1 × … × Z_dk; [] for the trivial group.
+
+    Explained in Chapter 1 exercises, *Exercise 1.11 · Which product of cyclic groups?*
+    """
+    groups = _abelian_cases()
+    for G in groups:
+        where = f"for {G.name} (order {G.order})"
+        expected = _invariant_factors(G)
+        got = _call(cyclic_factors, where, G)
+        if isinstance(got, np.ndarray):
+            got = got.tolist()
+        if not isinstance(got, (list, tuple)) or not all(_is_label(d) for d in got):
+            raise ExerciseFailure(f"{where} you returned {_returned(got)}; return a list of integers [d1, …, dk]")
+        got = [int(d) for d in got]
+        if got == expected:
+            continue
+        shown = f"{where} you returned {got}"
+        if G.identity != 0:
+            shown += f" (note: in this G the identity is label {G.identity}, not 0)"
+        if any(d < 2 for d in got):
+            raise ExerciseFailure(
+                f"{shown}, but every factor is at least 2: Z1 is trivial and adds nothing, "
+                f"and the trivial group's list is []; the answer is {expected}"
+            )
+        if math.prod(got) != G.order:
+            raise ExerciseFailure(
+                f"{shown}, but {_product_name(got)} has {math.prod(got)} element{'s' if math.prod(got) != 1 else ''} "
+                f"and G has {G.order}; the answer is {expected}"
+            )
+        bad = next((i for i in range(len(got) - 1) if got[i + 1] % got[i]), None)
+        if bad is not None:
+            a, b = got[bad], got[bad + 1]
+            hint = ""
+            if sorted(got) != got and sorted(got, key=lambda d: -d) == got:
+                hint = ": list the factors in increasing order"
+            elif math.gcd(a, b) == 1:
+                hint = f": Z{a} × Z{b} ≅ Z{a * b} since gcd({a}, {b}) = 1, so merge factors of coprime orders"
+            raise ExerciseFailure(
+                f"{shown}, but each factor must divide the next and {a} does not divide {b}{hint}; "
+                f"the answer is {expected}"
+            )
+        m = next(m for m in range(1, G.order + 1) if _solutions(G, m) != math.prod(math.gcd(m, d) for d in got))
+        raise ExerciseFailure(
+            f"{shown}, but {_product_name(got)} has {math.prod(math.gcd(m, d) for d in got)} elements with "
+            f"x^{m} = e and G has {_solutions(G, m)}; G ≅ {_product_name(expected)}, the answer is {expected}"
+        )
+    return f"all {len(groups)} abelian groups decomposed correctly"

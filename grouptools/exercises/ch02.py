@@ -2,7 +2,8 @@
 
 Each ``check_…`` function takes the learner's function, runs it on several
 groups — named ones, the trivial group, and a relabelled D4 built with
-:meth:`~grouptools.FiniteGroup.from_table` whose identity is label 5 — and
+:meth:`~grouptools.FiniteGroup.from_table` whose identity is label 5 — (or, for
+the strided-subsampling exercise, on several lengths, strides and shifts) and
 compares the answers with the reference computations of
 :mod:`grouptools.subgroups` and :mod:`grouptools.conjugacy`. It returns a
 :class:`~grouptools.exercises.Feedback` that names the first input where the
@@ -13,6 +14,7 @@ Explained in Chapter 2 exercises, *How the checks work*.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -22,7 +24,7 @@ from .. import subgroups as sg
 from ..conjugacy import centre, conjugacy_classes
 from ..errors import NotASubgroupError
 from ..groups import FiniteGroup
-from ..named import alternating, cyclic, dihedral, klein_four, quaternion, symmetric
+from ..named import alternating, cyclic, dihedral, direct_product, klein_four, quaternion, symmetric
 from ._feedback import ExerciseFailure, _as_bool, _call, _is_label, _returned, checker
 
 __all__ = [
@@ -33,6 +35,8 @@ __all__ = [
     "check_conjugacy_class",
     "check_centre",
     "check_quotient_table",
+    "check_polyphase_shift",
+    "check_subgroup_classes",
 ]
 
 #: The relabelling of D4 used by every checker: D4's element a becomes label ``_PERM[a]``.
@@ -485,3 +489,245 @@ def check_quotient_table(quotient_table: Callable[[FiniteGroup, list[int]], Any]
                         f"but your table[{i}][{j}] is {int(v)}"
                     )
     return f"all {len(cases)} quotient tables agree with gt.subgroups.quotient_group"
+
+
+# ---------------------------------------------------------------------- 2.8
+def _polyphase_reference(n: int, k: int, s: int) -> list[tuple[int, int]]:
+    """The answer to Exercise 2.8: for each polyphase component r of the shifted signal, the pair (r′, t).
+
+    With d = gcd(n, k), H = ⟨k⟩ ≤ Z_n has n/d elements and d cosets r + H. Component r is
+    ``x_r[j] = x[(r + j·k) mod n]``; the shift ``x′[i] = x[i − s]`` gives ``x′_r = roll(x_{r′}, t)`` with
+    r′ ≡ r − s (mod d) and t·k ≡ r′ − r + s (mod n), that is t ≡ q·(k/d)⁻¹ (mod n/d) for q = (r′ − r + s)/d.
+
+    Explained in Chapter 2 exercises, *Exercise 2.8 · Strided subsampling and cosets*.
+    """
+    d = math.gcd(n, k)
+    size = n // d
+    inverse = pow(k // d, -1, size) if size > 1 else 0
+    pairs = []
+    for r in range(d):
+        r_new = (r - s) % d
+        q = (r_new - r + s) // d  # exact: r′ − r + s is a multiple of d
+        pairs.append((r_new, (q * inverse) % size))
+    return pairs
+
+
+def _component(x: Sequence[int], k: int, r: int) -> list[int]:
+    n = len(x)
+    return [int(x[(r + j * k) % n]) for j in range(n // math.gcd(n, k))]
+
+
+def _roll(v: Sequence[int], t: int) -> list[int]:
+    m = len(v)
+    return [int(v[(j - t) % m]) for j in range(m)]
+
+
+def _short(v: Sequence[int]) -> str:
+    return str(list(v)) if len(v) <= 12 else f"[{', '.join(map(str, v[:10]))}, …]"
+
+
+@checker("Exercise 2.8")
+def check_polyphase_shift(polyphase_shift: Callable[[int, int, int], Any]) -> str:
+    """Check ``polyphase_shift(n, k, s)``: for each coset r + ⟨k⟩ of Z_n, the pair (r′, t) with
+    (shift by s of x)_r = roll(x_{r′}, t) for the polyphase components x_r[j] = x[(r + j·k) mod n].
+
+    Explained in Chapter 2 exercises, *Exercise 2.8 · Strided subsampling and cosets*.
+    """
+    cases = [
+        (8, 2, 0), (8, 2, 1), (8, 2, 3), (12, 3, 5), (12, 4, -7), (9, 3, 10), (5, 1, 2), (6, 6, 4),
+        (10, 4, 3), (10, 4, 2), (12, 8, 5), (15, 6, 4), (7, 3, 2), (16, 4, 6), (18, 12, -5), (20, 8, 13),
+    ]  # fmt: skip
+    for n, k, s in cases:
+        where = f"for n = {n}, k = {k}, s = {s}"
+        expected = _polyphase_reference(n, k, s)
+        d, size = math.gcd(n, k), n // math.gcd(n, k)
+        raw = _call(polyphase_shift, where, n, k, s)
+        if isinstance(raw, np.ndarray):
+            raw = raw.tolist()
+        if not isinstance(raw, (list, tuple)) or not all(
+            isinstance(p, (list, tuple, np.ndarray)) and len(p) == 2 and all(_is_label(v) for v in p) for p in raw
+        ):
+            raise ExerciseFailure(f"{where} you returned {_returned(raw)}; return a list of pairs (r′, t) of integers")
+        got = [(int(a), int(b)) for a, b in raw]
+        if len(got) != d:
+            hint = ""
+            if len(got) == k:
+                hint = f" (there are k cosets only when k divides n; here ⟨{k}⟩ = ⟨{d}⟩)"
+            raise ExerciseFailure(
+                f"{where} you returned {len(got)} pairs, but ⟨{k}⟩ has {size} elements in Z{n}, so it has "
+                f"[Z{n} : ⟨{k}⟩] = gcd({n}, {k}) = {d} cosets, one polyphase component each{hint}"
+            )
+        x = list(range(n))
+        shifted = _roll(x, s)
+        for r, ((r_new, t), right) in enumerate(zip(got, expected)):
+            if not 0 <= r_new < d:
+                raise ExerciseFailure(
+                    f"{where} your pair for r = {r} is ({r_new}, {t}), but r′ numbers a component, 0..{d - 1}: "
+                    f"reduce it mod {d}; the answer is {right}"
+                )
+            if not 0 <= t < size:
+                raise ExerciseFailure(
+                    f"{where} your pair for r = {r} is ({r_new}, {t}), but t is a shift of a component of length "
+                    f"{size}, 0..{size - 1}: reduce it mod {size}; the answer is {right}"
+                )
+            if (r_new, t) == right:
+                continue
+            want = _component(shifted, k, r)
+            yours = _roll(_component(x, k, r_new), t)
+            positions = ", ".join(str((r + j * k) % n) for j in range(min(size, 12))) + (", …" if size > 12 else "")
+            hint = ""
+            if got == _polyphase_reference(n, k, -s):
+                hint = f"; your pairs are those of the shift by {-s}: x′[i] = x[i − s], which np.roll(x, s) computes"
+            elif r_new == right[0] and (r_new - r + s) // d % size == t:
+                hint = (
+                    f"; the component is read along k, x_r[j] = x[(r + j·{k}) mod {n}], so one step along it is "
+                    f"{k}, not gcd = {d}: t solves t·{k} ≡ r′ − r + s (mod {n})"
+                )
+            raise ExerciseFailure(
+                f"{where} your pair for r = {r} is ({r_new}, {t}), which is wrong. With x = [0, 1, …, {n - 1}] "
+                f"(each entry its position), x′ = np.roll(x, {s}) = {_short(shifted)} has component {r} = x′ at "
+                f"positions {positions} = {_short(want)}, but np.roll(x_{r_new}, {t}) = {_short(yours)}; "
+                f"the answer is {right}{hint}"
+            )
+    return f"all {len(cases)} shifts answered correctly, for strides that divide n and strides that do not"
+
+
+# ---------------------------------------------------------------------- 2.9
+def _subgroup_classes_reference(G: FiniteGroup) -> list[list[frozenset[int]]]:
+    """The subgroups of G (by :func:`~grouptools.subgroups.all_subgroups`) grouped into conjugacy classes."""
+    classes: list[list[frozenset[int]]] = []
+    placed: set[frozenset[int]] = set()
+    for H in sg.all_subgroups(G):
+        h = frozenset(H)
+        if h in placed:
+            continue
+        members = sorted({frozenset(sg.conjugate_subgroup(G, g, H)) for g in G.elements}, key=lambda m: sorted(m))
+        placed.update(members)
+        classes.append(members)
+    return classes
+
+
+def _name_subgroup(G: FiniteGroup, H: Iterable[int]) -> str:
+    """A subgroup by its elements (small ones) or generators, with its labels and order."""
+    h = sorted(H)
+    if len(h) == G.order:
+        return f"G itself (order {len(h)})"
+    names = "{" + ", ".join(G.names[x] for x in h) + "}" if len(h) <= 8 else sg.subgroup_label(G, h)
+    if all(G.names[x] == str(x) for x in h):
+        return f"{names} (order {len(h)})"
+    return f"{names} (labels {h}, order {len(h)})"
+
+
+def _conjugator(G: FiniteGroup, H: Iterable[int], K: Iterable[int]) -> int | None:
+    k = sorted(K)
+    return next((g for g in G.elements if sg.conjugate_subgroup(G, g, list(H)) == k), None)
+
+
+def _needs_three(G: FiniteGroup, H: Sequence[int]) -> bool:
+    """Whether no two elements of the subgroup H generate it."""
+    return all(len(G.closure([a, b])) < len(H) for a in H for b in H if a < b) and len(H) > 1
+
+
+def _subgroup_class_groups() -> list[FiniteGroup]:
+    Z2 = cyclic(2)
+    cube = direct_product(klein_four(), Z2)  # Z2 × Z2 × Z2
+    n = cube.order
+    return [
+        cyclic(1),
+        cyclic(6),
+        klein_four(),
+        symmetric(3),
+        dihedral(4),
+        relabelled_d4(),
+        quaternion(),
+        cube.relabelled([(3 * a + 5) % n for a in range(n)], name="Z2×Z2×Z2, relabelled (identity = label 5)"),
+        alternating(4),
+        dihedral(6),
+        symmetric(4),
+        direct_product(dihedral(4), Z2),
+        direct_product(cube, Z2),
+    ]
+
+
+@checker("Exercise 2.9")
+def check_subgroup_classes(subgroup_classes: Callable[[FiniteGroup], Any]) -> str:
+    """Check ``subgroup_classes(G)``: every subgroup of G, grouped into conjugacy classes {g·H·g⁻¹ : g ∈ G}
+    (classes, and subgroups within a class, in any order).
+
+    Explained in Chapter 2 exercises, *Exercise 2.9 · Symmetry choices up to conjugacy*.
+    """
+    groups = _subgroup_class_groups()
+    for G in groups:
+        where = f"for {G.name}"
+        expected = _subgroup_classes_reference(G)
+        raw = _call(subgroup_classes, where, G)
+        if not isinstance(raw, (list, tuple)) or not all(isinstance(c, (list, tuple, set, frozenset)) for c in raw):
+            raise ExerciseFailure(
+                f"{where} you returned {_returned(raw)}; return a list of classes, each a list of subgroups "
+                "(sorted lists of labels)"
+            )
+        classes: list[list[frozenset[int]]] = []
+        for c in raw:
+            c = list(c)
+            if not c:
+                raise ExerciseFailure(f"{where} your answer contains an empty class; every class holds a subgroup")
+            classes.append([frozenset(_as_labels(G, h, where, "a list of classes, each a list of subgroups")) for h in c])
+        seen: dict[frozenset[int], int] = {}
+        for i, c in enumerate(classes):
+            for h in c:
+                try:
+                    sg.check_subgroup(G, sorted(h))
+                except NotASubgroupError as exc:
+                    problem = str(exc)
+                    if exc.reason == "identity":
+                        problem = f"the identity {_el(G, G.identity)} is not in it"
+                    elif exc.reason == "closure":
+                        a, b = exc.witness
+                        problem = f"{G.names[a]}·{G.names[b]} = {_el(G, G.product(a, b))} is not in it"
+                    raise ExerciseFailure(f"{where} you listed {_fmt(G, h)}, which is not a subgroup: {problem}") from None
+                if h in seen:
+                    raise ExerciseFailure(f"{where} you listed the subgroup {_name_subgroup(G, h)} twice; list each once")
+                seen[h] = i
+        for c in classes:
+            for h in c[1:]:
+                if _conjugator(G, c[0], h) is None:
+                    if len(h) != len(c[0]):
+                        why = "conjugate subgroups have the same order"
+                    else:
+                        why = "equal orders, even isomorphic subgroups, do not make subgroups conjugate"
+                        normal = next((x for x in (c[0], h) if sg.is_normal(G, sorted(x))), None)
+                        if normal is not None:
+                            why = f"{_name_subgroup(G, normal).split(' (')[0]} is normal, a class of its own; " + why
+                    raise ExerciseFailure(
+                        f"{where} you put {_name_subgroup(G, c[0])} and {_name_subgroup(G, h)} in one class, but they "
+                        f"are not conjugate: no g has g·H·g⁻¹ equal to the other ({why})"
+                    )
+        every = [h for c in expected for h in c]
+        missing = [h for h in sorted(every, key=lambda h: (len(h), sorted(h))) if h not in seen]
+        if missing:
+            h = sorted(missing[0])
+            hint = ""
+            cyclic_only = all(int(G.element_orders()[list(x)].max()) == len(x) for x in seen)
+            if cyclic_only and int(G.element_orders()[h].max()) < len(h):
+                hint = "; it is not cyclic, and not every subgroup is ⟨g⟩ for a single g"
+            elif _needs_three(G, h):
+                hint = (
+                    "; no two of its elements generate it, so the subgroups ⟨a, b⟩ miss it: keep joining the "
+                    "subgroups you have found with more elements until nothing new appears"
+                )
+            raise ExerciseFailure(
+                f"{where} your {len(seen)} subgroups miss {_name_subgroup(G, h)}; G has {len(every)} subgroups{hint}"
+            )
+        for c in classes:
+            whole = next(e for e in expected if c[0] in e)
+            outside = [h for h in whole if h not in c]
+            if outside:
+                h = outside[0]
+                g = _conjugator(G, c[0], h)
+                assert g is not None
+                raise ExerciseFailure(
+                    f"{where} you put {_name_subgroup(G, c[0])} and {_name_subgroup(G, h)} in different classes, but "
+                    f"g·H·g⁻¹ turns the first into the second for g = {_el(G, g)}: the class of H is "
+                    "{g·H·g⁻¹ : g ∈ G}, with every g ∈ G, not only the generators"
+                )
+    return f"the subgroup classes of all {len(groups)} groups agree with gt.subgroups.all_subgroups"
