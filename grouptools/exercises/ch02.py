@@ -71,6 +71,20 @@ def _el(G: FiniteGroup, x: int) -> str:
     return name if name == str(x) else f"{name} (label {x})"
 
 
+def _why_not_a_subgroup(G: FiniteGroup, H: Sequence[int], it: str, closure_prefix: str = "") -> str | None:
+    """None when H is a subgroup of G, else the reason in words (the identity, or a product outside H)."""
+    try:
+        sg.check_subgroup(G, H)
+        return None
+    except NotASubgroupError as exc:
+        if exc.reason == "identity":
+            return f"the identity {_el(G, G.identity)} is not in {it}"
+        if exc.reason == "closure":
+            a, b = exc.witness
+            return f"{closure_prefix}{G.names[a]}·{G.names[b]} = {_el(G, G.product(a, b))} is not in {it}"
+        return str(exc)
+
+
 def _as_labels(G: FiniteGroup, value: Any, where: str, what: str) -> list[int]:
     """The learner's collection of labels as a list (order and repeats kept), or a clear failure."""
     if isinstance(value, np.ndarray):
@@ -139,17 +153,7 @@ def check_is_subgroup(is_subgroup: Callable[[FiniteGroup, list[int]], bool]) -> 
     for G, H in cases:
         where = f"for {G.name} and H = {_fmt(G, H)}"
         got = _as_bool(_call(is_subgroup, where, G, list(H)), f"{G.name} and H = {_fmt(G, H)}")
-        try:
-            sg.check_subgroup(G, H)
-            problem = None
-        except NotASubgroupError as exc:
-            problem = str(exc)
-            if exc.reason == "identity":
-                problem = f"the identity {_el(G, G.identity)} is not in H"
-            elif exc.reason == "closure":
-                a, b = exc.witness
-                ab = G.product(a, b)
-                problem = f"it is not closed: {G.names[a]}·{G.names[b]} = {_el(G, ab)} is not in H"
+        problem = _why_not_a_subgroup(G, H, "H", "it is not closed: ")
         if got and problem is not None:
             raise ExerciseFailure(f"{where} you returned True, but {problem}")
         if not got and problem is None:
@@ -675,16 +679,9 @@ def check_subgroup_classes(subgroup_classes: Callable[[FiniteGroup], Any]) -> st
         seen: dict[frozenset[int], int] = {}
         for i, c in enumerate(classes):
             for h in c:
-                try:
-                    sg.check_subgroup(G, sorted(h))
-                except NotASubgroupError as exc:
-                    problem = str(exc)
-                    if exc.reason == "identity":
-                        problem = f"the identity {_el(G, G.identity)} is not in it"
-                    elif exc.reason == "closure":
-                        a, b = exc.witness
-                        problem = f"{G.names[a]}·{G.names[b]} = {_el(G, G.product(a, b))} is not in it"
-                    raise ExerciseFailure(f"{where} you listed {_fmt(G, h)}, which is not a subgroup: {problem}") from None
+                problem = _why_not_a_subgroup(G, sorted(h), "it")
+                if problem is not None:
+                    raise ExerciseFailure(f"{where} you listed {_fmt(G, h)}, which is not a subgroup: {problem}")
                 if h in seen:
                     raise ExerciseFailure(f"{where} you listed the subgroup {_name_subgroup(G, h)} twice; list each once")
                 seen[h] = i
