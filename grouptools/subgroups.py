@@ -59,11 +59,6 @@ def _mask(G: FiniteGroup, H: Iterable[int]) -> np.ndarray:
     return m
 
 
-def _closure_mask(G: FiniteGroup, gens: Sequence[int], start: np.ndarray | None = None) -> np.ndarray:
-    """Boolean mask of ⟨start ∪ gens⟩ (:meth:`FiniteGroup.closure_mask`)."""
-    return G.closure_mask(gens, start)
-
-
 def _key(mask: np.ndarray) -> bytes:
     return np.packbits(mask).tobytes()
 
@@ -145,7 +140,7 @@ def cyclic_subgroups(G: FiniteGroup) -> list[list[int]]:
     """
     seen: dict[bytes, list[int]] = {}
     for g in G.elements:
-        m = _closure_mask(G, [g])
+        m = G.closure_mask([g])
         seen.setdefault(_key(m), np.flatnonzero(m).tolist())
     return sorted(seen.values(), key=lambda h: (len(h), h))
 
@@ -164,7 +159,7 @@ def all_subgroups(G: FiniteGroup) -> list[list[int]]:
     Explained in Chapter 2, *All subgroups and the subgroup lattice*.
     """
     n = G.order
-    conj = _conjugates(G, G.elements)  # conj[g, x] = g·x·g⁻¹
+    conj = G.conjugation_table()  # conj[g, x] = g·x·g⁻¹
     rows = np.arange(n)[:, None]
     found: dict[bytes, np.ndarray] = {}
     queue: list[tuple[np.ndarray, list[int]]] = []
@@ -181,7 +176,7 @@ def all_subgroups(G: FiniteGroup) -> list[list[int]]:
     cyc_gens: list[int] = []
     cyclic_keys: set[bytes] = set()
     for g in G.elements:
-        m = _closure_mask(G, [g])
+        m = G.closure_mask([g])
         k = _key(m)
         if k not in cyclic_keys:
             cyclic_keys.add(k)
@@ -195,7 +190,7 @@ def all_subgroups(G: FiniteGroup) -> list[list[int]]:
         for c in cyc_gens:
             if mask[c]:
                 continue
-            m = _closure_mask(G, gens + [c], start=mask)
+            m = G.closure_mask(gens + [c], start=mask)
             if _key(m) not in found:
                 add(m, gens + [c])
     subs = [np.flatnonzero(m).tolist() for m in found.values()]
@@ -238,13 +233,13 @@ def subgroup_generators(G: FiniteGroup, H: Iterable[Element]) -> list[int]:
     h = _labels(G, H)
     orders = G.element_orders()
     gens: list[int] = []
-    span = _closure_mask(G, [])
+    span = G.closure_mask([])
     for g in sorted(h, key=lambda x: (-orders[x], x)):
         if span.sum() == len(h):
             break
         if not span[g]:
             gens.append(g)
-            span = _closure_mask(G, gens)
+            span = G.closure_mask(gens)
     return gens
 
 
@@ -364,11 +359,6 @@ def coset_sorted_order(G: FiniteGroup, H: Iterable[Element]) -> list[int]:
 # --------------------------------------------------------------------------- normal subgroups
 
 
-def _conjugates(G: FiniteGroup, N: Sequence[int]) -> np.ndarray:
-    """``c[g, i] = g·N[i]·g⁻¹`` for every g."""
-    return G.conjugation_table()[:, np.asarray(N, dtype=np.int64)]
-
-
 def normality_witness(G: FiniteGroup, N: Iterable[Element]) -> tuple[int, int] | None:
     """The first pair (g, n) with g·n·g⁻¹ ∉ N, or ``None`` when the subgroup N is normal.
 
@@ -378,7 +368,7 @@ def normality_witness(G: FiniteGroup, N: Iterable[Element]) -> tuple[int, int] |
     """
     n = check_subgroup(G, N)
     mask = _mask(G, n)
-    bad = np.argwhere(~mask[_conjugates(G, n)])
+    bad = np.argwhere(~mask[G.conjugation_table()[:, n]])
     if len(bad) == 0:
         return None
     return int(bad[0][0]), int(n[bad[0][1]])
@@ -397,7 +387,7 @@ def normal_subgroups(G: FiniteGroup) -> list[list[int]]:
 
     Explained in Chapter 2, *Normal subgroups and quotient groups*.
     """
-    conj = _conjugates(G, G.elements)  # conj[g, x] = g·x·g⁻¹
+    conj = G.conjugation_table()  # conj[g, x] = g·x·g⁻¹
     out = []
     for h in all_subgroups(G):
         mask = _mask(G, h)
@@ -471,7 +461,7 @@ def normaliser(G: FiniteGroup, S: Iterable[Element]) -> list[int]:
         return G.elements
     mask = _mask(G, s)
     # g·S·g⁻¹ ⊆ S already forces equality: conjugation by g is injective and S is finite
-    return np.flatnonzero(mask[_conjugates(G, s)].all(axis=1)).tolist()
+    return np.flatnonzero(mask[G.conjugation_table()[:, s]].all(axis=1)).tolist()
 
 
 def commutator(G: FiniteGroup, a: Element, b: Element) -> int:
@@ -496,7 +486,7 @@ def commutator_subgroup(
     t, inv = G.table, G.inverses
     ab = t[np.ix_(h, k)]
     comms = t[t[ab, inv[h][:, None]], inv[k][None, :]]
-    return np.flatnonzero(_closure_mask(G, np.unique(comms).tolist())).tolist()
+    return np.flatnonzero(G.closure_mask(np.unique(comms).tolist())).tolist()
 
 
 def derived_series(G: FiniteGroup) -> list[list[int]]:

@@ -383,7 +383,7 @@ def universality_run(group: str, arch: str, seed: int, *, steps: int | None = No
     if isinstance(model, GroupMLP):
         model = model.cpu()
         inputs = neuron_inputs(model)
-        nshares = _fractions_by_column(circuits.projectors, inputs)
+        nshares = neuron_irreps(G, model, circuits.projectors)
         norms = np.linalg.norm(inputs, axis=0)
         alive = norms > 1e-3 * norms.max()
         top = np.argmax(np.nan_to_num(nshares), axis=0)
