@@ -540,12 +540,15 @@ def _run_one(args: tuple) -> dict:
 
 def run_experiment(groups: Sequence[str], archs: Sequence[str], seeds: Sequence[int], *, steps: int | None = None,
                    workers: int = 1, configs: dict[str, dict[str, Any]] | None = None, device: Any = None,
-                   budget_s: float | None = None, log: Callable[[str], None] = print) -> dict:
+                   budget_s: float | None = None, log: Callable[[str], None] = print,
+                   on_run: Callable[[dict], None] | None = None) -> dict:
     """Every (group, architecture, seed) of ``configs`` (default :data:`CONFIGS`).
 
     On the CPU the runs go to ``workers`` processes of one thread each. With ``device`` (a GPU)
     they run one after the other in this process, and after the first none starts once ``budget_s``
-    seconds have passed; the runs that did not start are listed under ``skipped``.
+    seconds have passed; the runs that did not start are listed under ``skipped``. ``on_run``, if
+    given, receives the result so far (same keys as the return value) after every finished run, so
+    that a caller can save partial results that survive an outside time limit.
 
     Explained in Chapter 8, *Universality: many groups, seeds and two architectures*.
     """
@@ -553,6 +556,17 @@ def run_experiment(groups: Sequence[str], archs: Sequence[str], seeds: Sequence[
     jobs = [(g, a, int(s), steps, configs) for a in archs for g in groups for s in seeds if g in configs[a]["groups"]]
     runs: list[dict] = []
     skipped: list[list] = []
+
+    def result() -> dict:
+        return dict(configs=configs, used_share=USED_SHARE, groups=list(groups), archs=list(archs),
+                    seeds=[int(s) for s in seeds], runs=runs, skipped=skipped)
+
+    def finished(r: dict) -> None:
+        runs.append(r)
+        log(_summary(r))
+        if on_run is not None:
+            on_run(result())
+
     start = time.perf_counter()
     if device is not None or workers <= 1:
         for job in jobs:
@@ -560,18 +574,15 @@ def run_experiment(groups: Sequence[str], archs: Sequence[str], seeds: Sequence[
                 skipped.append(list(job[:3]))
                 continue
             g, a, s, st, cf = job
-            runs.append(universality_run(g, a, s, steps=st, configs=cf, device=device))
-            log(_summary(runs[-1]))
+            finished(universality_run(g, a, s, steps=st, configs=cf, device=device))
     else:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
             for r in pool.map(_run_one, jobs):
-                runs.append(r)
-                log(_summary(r))
-    return dict(configs=configs, used_share=USED_SHARE, groups=list(groups), archs=list(archs),
-                seeds=[int(s) for s in seeds], runs=runs, skipped=skipped)
+                finished(r)
+    return result()
 
 
 def _summary(r: dict) -> str:
@@ -614,13 +625,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.error("the gpu tier needs a CUDA device")
     prov = provenance("cuda")
     t0 = time.perf_counter()
-    res = run_experiment(args.groups or ["S5"], args.archs or ["mlp", "transformer"], range(args.seeds or 3),
-                         steps=args.steps, configs=GPU_CONFIGS, device="cuda", budget_s=args.budget)
-    res["provenance"] = dict(prov, wall_seconds=time.perf_counter() - t0)
     out = Path(args.out or RESULTS) / f"universality_gpu_{device_slug(prov['device'])}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(res, indent=1) + "\n")
-    print(f"wrote {out} ({res['provenance']['wall_seconds']:.0f} s)")
+
+    def save(res: dict, complete: bool) -> None:  # after every run, so that an outside timeout keeps what finished
+        res = dict(res, complete=complete, provenance=dict(prov, wall_seconds=round(time.perf_counter() - t0, 1)))
+        out.write_text(json.dumps(res, indent=1) + "\n")
+
+    res = run_experiment(args.groups or ["S5"], args.archs or ["mlp", "transformer"], range(args.seeds or 3),
+                         steps=args.steps, configs=GPU_CONFIGS, device="cuda", budget_s=args.budget,
+                         on_run=lambda partial: save(partial, complete=False))
+    save(res, complete=True)
+    print(f"wrote {out} ({time.perf_counter() - t0:.0f} s)")
     return 0
 
 
