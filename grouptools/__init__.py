@@ -23,7 +23,7 @@ from .named import (
 )
 from .runtime import choose_config, get_device, seed_everything, setup
 from .characters import CharacterTable, character_table
-from .formatting import array_str, fmt, fmt_error, fmt_list
+from .formatting import array_str, check_each, fmt, fmt_error, fmt_list
 from .irreps import irreps
 from .representations import Representation
 

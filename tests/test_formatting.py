@@ -65,3 +65,24 @@ def test_noise_floor_per_dtype():
 
 def test_top_level_names():
     assert gt.fmt is fmt and gt.array_str is array_str and gt.fmt_error is fmt_error and gt.fmt_list is fmt_list
+
+
+def test_check_each_prints_aligned_lines_and_names_the_failing_group(capsys):
+    import grouptools as gt
+
+    groups = [gt.cyclic(6), gt.dihedral(4), gt.klein_four()]
+    out = gt.check_each(groups, lambda G: f"order {G.order}")
+    assert out == ["order 6", "order 8", "order 4"]
+    assert capsys.readouterr().out.splitlines() == ["Z6: order 6", "D4: order 8", "V4: order 4"]
+    assert gt.check_each(groups, lambda G: None) == [None] * 3 and capsys.readouterr().out == ""
+
+    def abelian(G):
+        assert G.is_abelian(), "not abelian"
+        return "abelian"
+
+    with pytest.raises(AssertionError, match=r"check failed on D4 \(order 8\): not abelian"):
+        gt.check_each(groups, abelian)
+    with pytest.raises(TypeError, match="check must be a function"):
+        gt.check_each(groups, "abelian")
+    with pytest.raises(TypeError, match="needs groups"):
+        gt.check_each([6], abelian)
