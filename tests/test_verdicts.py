@@ -1,91 +1,114 @@
-"""The verdict table of Chapter 11 is complete, well formed, and points at evidence that exists.
+"""One verdict vocabulary across the book (defined in Chapter 0, *How the course reads its source*).
 
-Source 000 numbers 30 statements in its Section II and 23 in Section III; each must appear
-exactly once, in order, with a verdict that starts with one of the course's six verdict
-words, and every ``{ref}`` in the table must name a label defined in some chapter.
+Every verdict admonition ("Verdict: …") and every cell of a "verdict" column in a chapter's tables
+must start each of its ";"-separated parts with one of the six labels, so that a reader who learnt
+the labels once can read every verdict the same way.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
-import nbformat
 import pytest
 
-from grouptools.notebooks import ROOT
-
-CHAPTER = ROOT / "chapters" / "11_verdicts.ipynb"
-
-SECTION_II = (
-    ["Definition 1", "Proposition 1", "Lemma 1", "Corollary 1", "Theorem 1", "Definition 2", "Remark 1", "Proposition 2"]
-    + ["Corollary 2", "Definition 3", "Theorem 2", "Lemma 2", "Proposition 3", "Corollary 3", "Definition 4"]
-    + ["Lemma 3", "Theorem 3", "Corollary 4", "Definition 5", "Lemma 4", "Theorem 4", "Corollary 5"]
-    + ["Definition 6", "Lemma 5", "Theorem 5", "Corollary 6", "Definition 7", "Lemma 6", "Theorem 6", "Corollary 7"]
-)
-SECTION_III = [
-    "Definition 1", "Lemma 1", "Theorem 1", "Corollary 1", "Definition 2", "Proposition 1", "Lemma 2",
-    "Theorem 2", "Corollary 2", "Remark 1", "Definition 3", "Lemma 3", "Proposition 2", "Definition 4",
-    "Lemma 4", "Theorem 3", "Corollary 3", "Remark 2", "Definition 5", "Proposition 3", "Theorem 4",
-    "Corollary 4", "Remark 3",
-]  # fmt: skip
-VERDICT_WORDS = ("holds after repair", "holds, trivially", "holds", "false", "empirical", "not a statement")
-ROW = re.compile(r"^\| ((?:Definition|Lemma|Theorem|Proposition|Corollary|Remark) \d+) \|(.*)\|$")
-REF = re.compile(r"\{ref\}`([^`<>]+)`")
-LABEL = re.compile(r"^\(([\w-]+)\)=$", re.M)
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+LABELS = ("holds after repair", "holds, trivially", "holds", "vacuous", "false", "not a statement")
 
 
-def _tables() -> list[list[tuple[str, list[str]]]]:
-    """The rows of each table in the chapter: (statement, [precisely, verdict, evidence])."""
-    nb = nbformat.read(CHAPTER, as_version=4)
-    tables = []
-    for cell in nb.cells:
-        if cell.cell_type != "markdown" or "| statement |" not in cell.source:
+def _markdown(path: Path) -> str:
+    nb = json.loads(path.read_text())
+    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+
+
+def _parts(verdict: str) -> list[str]:
+    # split at semicolons outside brackets: "holds after repair (finite subsets; in order); false"
+    parts, depth, cur = [], 0, ""
+    for ch in verdict:
+        depth += ch in "(["
+        depth -= ch in ")]"
+        if ch == ";" and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    return [p.strip().strip("*").strip() for p in parts + [cur] if p.strip()]
+
+
+def admonition_verdicts(text: str) -> list[str]:
+    return re.findall(r"```\{admonition\}\s*Verdicts?:\s*(.+)", text)
+
+
+def table_verdicts(text: str) -> list[str]:
+    out = []
+    for block in re.split(r"\n\s*\n", text):
+        rows = [r for r in block.splitlines() if r.strip().startswith("|")]
+        if len(rows) < 3:
             continue
-        rows = []
-        for line in cell.source.splitlines():
-            m = ROW.match(line)
-            if m:
-                rows.append((m.group(1), [c.strip() for c in m.group(2).split("|")]))
-        tables.append(rows)
-    return tables
+        header = [h.strip().lower() for h in rows[0].strip().strip("|").split("|")]
+        if "verdict" not in header:
+            continue
+        k = header.index("verdict")
+        for row in rows[2:]:
+            cells = [c.strip() for c in re.split(r"(?<!\\)\|", row.strip().strip("|"))]
+            if len(cells) > k:
+                out.append(cells[k])
+    return out
 
 
-def _labels() -> set[str]:
-    found = set()
-    for path in sorted((ROOT / "chapters").glob("*.ipynb")):
-        for cell in nbformat.read(path, as_version=4).cells:
-            if cell.cell_type == "markdown":
-                found.update(LABEL.findall(cell.source))
-    return found
+#: what may follow a label in the same part: nothing, or a qualifier ("false as stated", "holds for faithful actions")
+QUALIFIERS = (" (", ":", ",", " —", " for ", " in ", " as ", " on ", " when ", " with ", " only ", " at ", " if ", " once ")
+STATEMENT = re.compile(r"^(the )?(definition|lemma|theorem|corollary|proposition|remark)s? \d", re.IGNORECASE)
 
 
-def test_both_sections_are_complete_and_in_order():
-    tables = _tables()
-    assert len(tables) == 2, f"expected the Section II and Section III tables, found {len(tables)}"
-    assert [name for name, _ in tables[0]] == SECTION_II
-    assert [name for name, _ in tables[1]] == SECTION_III
-    assert len(SECTION_II) + len(SECTION_III) == 53
+def _label_of(part: str) -> bool:
+    """A label with an optional qualifier, or "subject: label …" ("Lemma 1: holds, trivially")."""
+    part = part.lower()
+    if not part.startswith(LABELS) and ": " in part:
+        part = part.split(": ", 1)[1]
+    for label in sorted(LABELS, key=len, reverse=True):
+        if part.startswith(label):
+            rest = part[len(label):]
+            return rest == "" or rest.startswith(QUALIFIERS)
+    return False
 
 
-@pytest.mark.parametrize("section", [0, 1], ids=["II", "III"])
-def test_every_row_has_a_statement_a_verdict_word_and_evidence(section):
-    for name, cells in _tables()[section]:
-        assert len(cells) == 3 and all(cells), f"{name}: expected 'precisely | verdict | evidence', got {cells}"
-        precisely, verdict, evidence = cells
-        assert verdict.startswith(VERDICT_WORDS), f"{name}: verdict {verdict!r} starts with none of {VERDICT_WORDS}"
-        remark = name.startswith("Remark") or verdict.startswith("not a statement")
-        assert REF.search(evidence) or (remark and evidence == "—"), f"{name}: no link to evidence in {evidence!r}"
+def bad_parts(verdict: str) -> list[str]:
+    """The parts of a verdict that break the vocabulary.
+
+    The first part must be a label (or "subject: label"); a later part may explain, but one that
+    starts by naming a statement ("Theorem 5 is false …") must give that statement its label the same
+    way ("Theorem 5: false in general").
+    """
+    parts = _parts(verdict)
+    return [p for k, p in enumerate(parts) if (k == 0 or STATEMENT.match(p)) and not _label_of(p)]
 
 
-def test_every_reference_names_a_label_that_exists():
-    labels = _labels()
-    refs = {ref for table in _tables() for _, cells in table for ref in REF.findall(cells[2])}
-    assert refs, "the tables link to no evidence"
-    missing = sorted(refs - labels)
-    assert not missing, f"labels not defined in any chapter: {missing}"
+def test_the_vocabulary_is_defined_once_in_chapter_0():
+    text = _markdown(ROOT / "chapters" / "00_setup.ipynb")
+    assert "(ch00-verdicts)=" in text
+    for label in LABELS:
+        assert f"\n{label}\n: " in text, label
+    for path in CHAPTERS[1:]:
+        assert "(ch00-verdicts)=" not in _markdown(path)
 
 
-def test_the_parser_sees_a_planted_mistake():
-    """Guard against a parser that silently finds nothing: a row with a bad verdict is caught."""
-    m = ROW.match("| Lemma 9 | something | probably true | {ref}`ch11-table` |")
-    assert m and not m.group(2).split("|")[1].strip().startswith(VERDICT_WORDS)
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_every_verdict_uses_the_vocabulary(path):
+    text = _markdown(path)
+    verdicts = admonition_verdicts(text) + table_verdicts(text)
+    wrong = {v: bad_parts(v) for v in verdicts if bad_parts(v)}
+    assert not wrong, f"{path.name}: verdict parts outside the vocabulary {LABELS}: {wrong}"
+
+
+def test_the_verdict_table_is_found_and_checked():
+    text = _markdown(ROOT / "chapters" / "11_verdicts.ipynb")
+    rows = table_verdicts(text)
+    assert len(rows) >= 40  # every numbered statement of source 000
+    assert bad_parts("falsch") == ["falsch"] and bad_parts("holds after repair (a; b); the hypothesis fails") == []
+    assert bad_parts("true") == ["true"] and bad_parts("holds trivially after repair") == ["holds trivially after repair"]
+    assert bad_parts("false; Theorem 5 is false in general") == ["Theorem 5 is false in general"]
+    assert bad_parts("Lemma 1: holds, trivially; Theorem 2: false in general") == []
+    assert bad_parts("Lemma 1 holds, trivially") == ["Lemma 1 holds, trivially"]  # the colon marks the subject
