@@ -362,6 +362,56 @@ def _compress_word(word: str) -> str:
     return " ".join(_power_name(letter, k) for letter, k in parts)
 
 
+class _MatrixIndex:
+    """Matrices found so far, looked up with an entrywise tolerance instead of a rounding key.
+
+    Rounding both sides to a grid (the obvious key) splits equal matrices whose entries straddle a
+    grid boundary (0.1234567849… and 0.1234567850…). Here each matrix is summarised by one number,
+    its inner product with a fixed weight vector ``v``, kept sorted. Two matrices within ``tol`` of
+    each other entrywise have summaries within ``tol·‖v‖₁``, so a lookup scans that window and then
+    compares whole matrices.
+    """
+
+    def __init__(self, size: int, dtype: Any, tol: float) -> None:
+        # fixed, irregular positive weights: no random state, no two entries alike
+        self.v = 1.0 + np.sqrt(np.arange(2, size + 2, dtype=np.float64)) % 1.0
+        self.tol = float(tol)
+        self.width = self.tol * float(np.abs(self.v).sum()) * (2.0 if np.dtype(dtype).kind == "c" else 1.0)
+        self.keys: list[float] = []
+        self.order: list[int] = []
+        self.mats: list[np.ndarray] = []
+
+    def _key(self, flat: np.ndarray) -> np.ndarray:
+        return flat.real @ self.v + (flat.imag @ self.v if np.iscomplexobj(flat) else 0.0)
+
+    def find_many(self, mats: np.ndarray) -> np.ndarray:
+        """The index of each matrix of ``mats`` (shape (k, d, d)), or −1 where none is within ``tol``."""
+        flat = mats.reshape(len(mats), -1)
+        keys = self._key(flat)
+        out = np.full(len(mats), -1, dtype=np.int64)
+        stored = np.asarray(self.keys)
+        lo = np.searchsorted(stored, keys - self.width, side="left")
+        hi = np.searchsorted(stored, keys + self.width, side="right")
+        for i in range(len(mats)):
+            for j in range(lo[i], hi[i]):
+                k = self.order[j]
+                if np.max(np.abs(self.mats[k] - flat[i])) <= self.tol:
+                    out[i] = k
+                    break
+        return out
+
+    def add(self, m: np.ndarray) -> int:
+        import bisect
+
+        flat = m.reshape(-1)
+        key = float(self._key(flat[None])[0])
+        pos = bisect.bisect_left(self.keys, key)
+        self.keys.insert(pos, key)
+        self.order.insert(pos, len(self.mats))
+        self.mats.append(flat)
+        return len(self.mats) - 1
+
+
 def from_matrices(
     generators: Sequence[Any],
     names: Sequence[str] | None = None,
@@ -375,12 +425,14 @@ def from_matrices(
     The closure is found breadth first from the identity, so the elements come
     in order of word length and each is named by a shortest word in the
     generators (``names`` gives the generators' names; default ``a, b, c, …``).
-    Two matrices are the same element when they agree after rounding to
-    ``decimals`` places. ``G.matrices[g]`` is element ``g``'s matrix.
+    Two matrices are the same element when every entry agrees to within
+    ``10**-decimals`` (a tolerance, not rounding: entries on either side of a
+    rounding boundary still match). ``G.matrices[g]`` is element ``g``'s matrix.
 
     Raises ``ValueError`` for non-square or singular generators, generators of
-    different sizes, and when more than ``max_order`` elements appear (the group
-    is then probably infinite, e.g. a rotation by an irrational angle).
+    different sizes, when more than ``max_order`` elements appear (the group
+    is then probably infinite, e.g. a rotation by an irrational angle), and when
+    a product matches no element (the matrices are too inexact for ``decimals``).
 
     Explained in Chapter 1, *Matrix groups*.
     """
@@ -403,48 +455,44 @@ def from_matrices(
     if len(names) != len(mats):
         raise ValueError(f"{len(names)} names for {len(mats)} generators")
 
-    def key(m: np.ndarray) -> bytes:
-        r = np.round(m, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
-        return r.tobytes()
-
     d = mats[0].shape[0]
-    eye = np.eye(d, dtype=mats[0].dtype)
+    eye = np.eye(d, dtype=dtype)
+    index = _MatrixIndex(d * d, dtype, 10.0 ** (-decimals))
+    index.add(eye)
     elements, words = [eye], [""]
-    index = {key(eye): 0}
     frontier = [0]
     while frontier:
         new = []
         for x in frontier:
             for gname, g in zip(names, mats):
                 y = elements[x] @ g
-                k = key(y)
-                if k not in index:
+                if index.find_many(y[None])[0] < 0:
                     if len(elements) >= max_order:
                         raise ValueError(
                             f"more than {max_order} distinct matrices were generated; the group is "
                             "probably infinite (raise max_order if you know it is finite)"
                         )
-                    index[k] = len(elements)
+                    new.append(index.add(y))
                     elements.append(y)
                     words.append((words[x] + " " + gname).strip())
-                    new.append(index[k])
         frontier = new
     n = len(elements)
+    stack = np.stack(elements)
     table = np.empty((n, n), dtype=np.int64)
-    for a in range(n):
-        for b in range(n):
-            try:
-                table[a, b] = index[key(elements[a] @ elements[b])]
-            except KeyError:
-                raise ValueError(
-                    f"the product of elements {a} and {b} matched no element after rounding to "
-                    f"{decimals} decimals; the matrices may be inexact, try a smaller `decimals`"
-                ) from None
+    for a in range(n):  # one row at a time: n products, looked up together
+        row = index.find_many(stack[a] @ stack)
+        if (row < 0).any():
+            b = int(np.flatnonzero(row < 0)[0])
+            raise ValueError(
+                f"the product of elements {a} and {b} matched no element to within 1e-{decimals}; "
+                "the matrices may be inexact, try a smaller `decimals`"
+            )
+        table[a] = row
     group = FiniteGroup(
         table,
         [_compress_word(w) for w in words],
         name=name or f"<{len(mats)} matrices of size {d}>",
-        generators=[index[key(g)] for g in mats],
-        matrices=np.stack(elements),
+        generators=[int(index.find_many(g[None])[0]) for g in mats],
+        matrices=stack,
     )
     return group

@@ -518,3 +518,32 @@ def test_relabel_table_and_inversion_counts_are_the_one_primitive():
     brute = [sum(p[i] > p[j] for i in range(5) for j in range(i + 1, 5)) for p in perms]
     assert inversion_counts(perms).tolist() == brute
     assert inversion_counts([0, 1, 2]).tolist() == [0]
+
+
+def test_from_matrices_matches_with_a_tolerance_not_a_rounding_grid():
+    from grouptools.named import _MatrixIndex
+
+    # two entries 1e-16 apart on either side of a rounding boundary: np.round splits them
+    x = 0.123456785
+    a, b = np.array([[x]]), np.array([[np.nextafter(x, 0.0)]])
+    k = 0
+    while np.round(a, 8)[0, 0] == np.round(b, 8)[0, 0] and k < 100:
+        a, b = np.nextafter(a, 1.0), np.nextafter(b, 1.0)
+        k += 1
+    assert np.round(a, 8)[0, 0] != np.round(b, 8)[0, 0]
+    index = _MatrixIndex(1, np.float64, 1e-8)
+    assert index.add(a) == 0
+    assert index.find_many(b[None]).tolist() == [0]
+    assert index.find_many(a[None] + 3e-8).tolist() == [-1]
+    # D5 written in a skewed basis: products computed along different paths land on both sides
+    # of a rounding boundary (the old rounding key missed a product here)
+    c, s = np.cos(2 * np.pi / 5), np.sin(2 * np.pi / 5)
+    P = np.random.default_rng(233).standard_normal((2, 2))
+    Pinv = np.linalg.inv(P)
+    G = gt.from_matrices([P @ np.array([[c, -s], [s, c]]) @ Pinv, P @ np.diag([1.0, -1.0]) @ Pinv], names=["r", "s"])
+    assert G.order == 10 and not G.is_abelian()
+    assert sorted(G.element_orders().tolist()) == [1, 2, 2, 2, 2, 2, 5, 5, 5, 5]
+    # too inexact for the tolerance: a clear error, not a wrong group
+    P, Pinv = np.diag([1.0, 1e11]), np.diag([1.0, 1e-11])  # entries of 1e11: rounding errors far above 1e-8
+    with pytest.raises(ValueError, match="matched no element to within 1e-8|more than"):
+        gt.from_matrices([P @ np.array([[c, -s], [s, c]]) @ Pinv, P @ np.diag([1.0, -1.0]) @ Pinv])
