@@ -40,7 +40,7 @@ def planted_wrong_answers(source: str) -> Counter:
 
         def visit(node: ast.AST, times: int) -> None:
             if isinstance(node, ast.FunctionDef) and node is not fn:
-                return  # a nested helper is counted where it is called, not where it is defined
+                return  # a nested function is visited on its own, once
             if isinstance(node, ast.For):
                 for child in node.body:
                     visit(child, times * (_literal_length(node.iter) or 1))
@@ -78,4 +78,4 @@ def test_a():
     def helper():
         assert_fails("check_y", 0)
 '''
-    assert planted_wrong_answers(source) == Counter({"check_x": 4})
+    assert planted_wrong_answers(source) == Counter({"check_x": 4, "check_y": 1})
