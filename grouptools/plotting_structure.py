@@ -625,9 +625,6 @@ def plot_orbits(
 
     Explained in Chapter 4, *Orbits and stabilisers*.
     """
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import FancyArrowPatch
-
     from .plotting_actions import _glyph_drawer
 
     G = action.group
@@ -635,10 +632,46 @@ def plot_orbits(
     gens = [g for g in gens if g != G.identity] or [G.identity]
     draw = _glyph_drawer(action, glyph, shape, None)
     orbits = [[action.index(x) for x in o] for o in action.orbits()]
+    if layout == "layers" and row_labels is not None and len(row_labels) != len(orbits):
+        raise ValueError(f"row_labels must name each of the {len(orbits)} orbits, got {len(row_labels)}")
+    pos, centre_of, extent = _orbit_layout(orbits, action.perms[gens[0]], layout)
+    if labels is None:
+        labels = action.degree <= 60
+    legend_room = 2.4 if layout == "rings" else 0.6
+    ax = _axes(ax, (min(12.0, 0.72 * extent[0] + legend_room), min(12.0, 0.72 * extent[1] + 0.9)))
+    size = 0.8 if layout == "layers" else 0.75  # of a glyph
+    reach = size / 2 + 0.06 if draw is not None else 0.25 if labels else 0.12  # where an edge stops short of a point
+    handles = _draw_action_edges(ax, action, gens, pos, centre_of, layout, reach)
+    _draw_orbit_points(ax, action, orbits, pos, draw, labels, size)
+    if layout == "layers":
+        left = min(p[0] for p in pos.values()) - 0.75
+        for j, o in enumerate(orbits):
+            text = row_labels[j] if row_labels is not None else f"{len(o)} point{'s' if len(o) != 1 else ''}"
+            ax.text(left, 1.2 * j, text, ha="right", va="center", fontsize=10)
+        ax.legend(handles=handles, loc="upper right", frameon=False)
+    else:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     k = len(orbits)
-    perms = action.perms
+    ax.set_title(title or f"{action.name}: {k} orbit{'s' if k != 1 else ''} of {action.degree} points")
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    xy = np.array(list(pos.values()))
+    pad = 0.6
+    ax.set_xlim(xy[:, 0].min() - pad - (2.4 if layout == "layers" else 0), xy[:, 0].max() + pad)
+    ax.set_ylim(xy[:, 1].min() - pad, xy[:, 1].max() + pad)
+    return ax
+
+
+def _orbit_layout(orbits: list[list[int]], step: np.ndarray, layout: str
+                  ) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray], tuple[float, float]]:
+    """Positions of the points of :func:`plot_orbits`, the centre of each point's ring, and the drawing's extent.
+
+    ``"rings"``: each orbit a ring, walked along ``step`` (the first generator's permutation), the rings
+    on a grid. ``"layers"``: one row per orbit, points in label order.
+    """
+    k = len(orbits)
     pos: dict[int, np.ndarray] = {}
-    centre_of: dict[int, np.ndarray] = {}  # the centre of each point's ring
+    centre_of: dict[int, np.ndarray] = {}
     if layout == "rings":
         radii = [0.0 if len(o) == 1 else max(1.0, 0.62 / np.sin(np.pi / len(o))) for o in orbits]
         cell = 2 * max(radii) + 1.1
@@ -651,28 +684,30 @@ def plot_orbits(
                 while x not in seen:
                     seen.add(x)
                     ordered.append(x)
-                    x = int(perms[gens[0], x])
+                    x = int(step[x])
             for p, x in enumerate(ordered):
                 phi = np.pi / 2 - 2 * np.pi * p / len(o)
                 pos[x] = centre + radii[j] * np.array([np.cos(phi), np.sin(phi)])
                 centre_of[x] = centre
-        nrows = int(np.ceil(k / ncols))
-        extent = (ncols * cell, nrows * cell)
-    elif layout == "layers":
-        if row_labels is not None and len(row_labels) != k:
-            raise ValueError(f"row_labels must name each of the {k} orbits, got {len(row_labels)}")
+        return pos, centre_of, (ncols * cell, int(np.ceil(k / ncols)) * cell)
+    if layout == "layers":
         for j, o in enumerate(orbits):
             for p, x in enumerate(sorted(o)):
                 pos[x] = np.array([1.3 * (p - (len(o) - 1) / 2), 1.2 * j])
-        extent = (1.3 * max(len(o) for o in orbits) + 2.2, 1.2 * k)
-    else:
-        raise ValueError(f"layout must be 'rings' or 'layers', not {layout!r}")
-    if labels is None:
-        labels = action.degree <= 60
-    legend_room = 2.4 if layout == "rings" else 0.6
-    ax = _axes(ax, (min(12.0, 0.72 * extent[0] + legend_room), min(12.0, 0.72 * extent[1] + 0.9)))
-    size = 0.8 if layout == "layers" else 0.75  # of a glyph
-    reach = size / 2 + 0.06 if draw is not None else 0.25 if labels else 0.12  # where an edge stops short of a point
+        return pos, centre_of, (1.3 * max(len(o) for o in orbits) + 2.2, 1.2 * k)
+    raise ValueError(f"layout must be 'rings' or 'layers', not {layout!r}")
+
+
+def _draw_action_edges(ax: Any, action: Any, gens: Sequence[int], pos: dict[int, np.ndarray],
+                       centre_of: dict[int, np.ndarray], layout: str, reach: float) -> list[Any]:
+    """The action graph's edges x → g·x of :func:`plot_orbits`, one colour per generator; returns legend handles.
+
+    A generator of order 2 gives undirected edges (each drawn once); fixed points get no edge.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch
+
+    G = action.group
     ecol = plt.get_cmap("Dark2")
     handles = []
     for i, g in enumerate(gens):
@@ -680,7 +715,7 @@ def plot_orbits(
         colour = ecol(i % 8)
         done: set[tuple[int, int]] = set()
         for x in range(action.degree):
-            y = int(perms[g, x])
+            y = int(action.perms[g, x])
             if y == x or (involution and (min(x, y), max(x, y)) in done):
                 continue
             done.add((min(x, y), max(x, y)))
@@ -701,6 +736,14 @@ def plot_orbits(
             _shorten(ax.patches[-1], pos[x], pos[y], reach)
         kind = "—" if involution else "→"
         handles.append(plt.Line2D([], [], color=colour, lw=1.5, label=f"x {kind} {G.names[g]}·x"))
+    return handles
+
+
+def _draw_orbit_points(ax: Any, action: Any, orbits: list[list[int]], pos: dict[int, np.ndarray],
+                       draw: Any, labels: bool, size: float) -> None:
+    """The points of :func:`plot_orbits`: glyphs, named boxes coloured by orbit, or dots."""
+    import matplotlib.pyplot as plt
+
     ncol = plt.get_cmap("tab20")
     colour_of = np.empty(action.degree, dtype=int)
     for j, o in enumerate(orbits):
@@ -713,23 +756,6 @@ def plot_orbits(
                     bbox=dict(boxstyle="round,pad=0.25", facecolor=ncol(colour_of[x] % 20), edgecolor="black", lw=0.6))  # fmt: skip
         else:
             ax.scatter(*pos[x], s=40, color=ncol(colour_of[x] % 20), edgecolors="black", linewidths=0.5, zorder=4)
-    if layout == "layers":
-        left = min(p[0] for p in pos.values()) - 0.75
-        for j, o in enumerate(orbits):
-            text = row_labels[j] if row_labels is not None else f"{len(o)} point{'s' if len(o) != 1 else ''}"
-            ax.text(left, 1.2 * j, text, ha="right", va="center", fontsize=10)
-    if layout == "layers":
-        ax.legend(handles=handles, loc="upper right", frameon=False)
-    else:
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-    ax.set_title(title or f"{action.name}: {k} orbit{'s' if k != 1 else ''} of {action.degree} points")
-    ax.set_axis_off()
-    ax.set_aspect("equal")
-    xy = np.array(list(pos.values()))
-    pad = 0.6
-    ax.set_xlim(xy[:, 0].min() - pad - (2.4 if layout == "layers" else 0), xy[:, 0].max() + pad)
-    ax.set_ylim(xy[:, 1].min() - pad, xy[:, 1].max() + pad)
-    return ax
 
 
 def _shorten(arrow: Any, a: np.ndarray, b: np.ndarray, reach: float) -> None:
