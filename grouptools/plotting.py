@@ -153,31 +153,7 @@ def plot_cayley_graph(
     gens = G.generators if generators is None else [G.label(s) for s in generators]
     graph = cayley_graph(G, gens)
     n = G.order
-    if isinstance(layout, Mapping):
-        pos = {G.label(g): np.asarray(xy, dtype=float) for g, xy in layout.items()}
-        if sorted(pos) != list(range(n)) or any(p.shape != (2,) for p in pos.values()):
-            raise ValueError(f"a layout dict must give a point (x, y) for each of the {n} elements")
-    else:
-        if layout == "auto":
-            few_rings = len(gens) == 2 and G.order <= 4 * max(G.element_order(s) for s in gens)
-            layout = "circular" if len(gens) == 1 else "shell" if few_rings else "spring"
-        if layout == "circular":
-            # walk the first generator's cycles so consecutive powers sit side by side
-            pos = nx.circular_layout(_walk_order(G, gens[0]))
-        elif layout == "shell":
-            by_order = sorted(gens, key=lambda s: -G.element_order(s))
-            rings = _rings(G, by_order)
-            pos = _two_ring_positions(G, by_order, rings) if len(rings) == 2 else None
-            if pos is None:
-                pos = nx.shell_layout(graph, nlist=rings[::-1], rotate=0)
-        elif layout == "permutohedron":
-            pos = permutohedron_layout(G)
-        elif layout == "spring":
-            pos = nx.spring_layout(nx.Graph(graph), seed=seed, iterations=500, k=2.0 / np.sqrt(n))
-        else:
-            raise ValueError(
-                f"layout must be 'auto', 'circular', 'shell', 'permutohedron', 'spring' or a dict, not {layout!r}"
-            )
+    pos = _cayley_positions(G, gens, graph, layout, seed)
     if node_color is None:
         faces: list[Any] = ["white"] * n
     else:
@@ -229,6 +205,34 @@ def plot_cayley_graph(
     ax.set_aspect("equal")
     ax.margins(0.08)
     return ax
+
+
+def _cayley_positions(G: FiniteGroup, gens: Sequence[int], graph: Any, layout: Any, seed: int) -> dict[int, Any]:
+    """The vertex positions of :func:`plot_cayley_graph` for one of its ``layout`` choices (or a dict)."""
+    import networkx as nx
+
+    n = G.order
+    if isinstance(layout, Mapping):
+        pos = {G.label(g): np.asarray(xy, dtype=float) for g, xy in layout.items()}
+        if sorted(pos) != list(range(n)) or any(p.shape != (2,) for p in pos.values()):
+            raise ValueError(f"a layout dict must give a point (x, y) for each of the {n} elements")
+        return pos
+    if layout == "auto":
+        few_rings = len(gens) == 2 and G.order <= 4 * max(G.element_order(s) for s in gens)
+        layout = "circular" if len(gens) == 1 else "shell" if few_rings else "spring"
+    if layout == "circular":
+        # walk the first generator's cycles so consecutive powers sit side by side
+        return nx.circular_layout(_walk_order(G, gens[0]))
+    if layout == "shell":
+        by_order = sorted(gens, key=lambda s: -G.element_order(s))
+        rings = _rings(G, by_order)
+        pos = _two_ring_positions(G, by_order, rings) if len(rings) == 2 else None
+        return pos if pos is not None else nx.shell_layout(graph, nlist=rings[::-1], rotate=0)
+    if layout == "permutohedron":
+        return permutohedron_layout(G)
+    if layout == "spring":
+        return nx.spring_layout(nx.Graph(graph), seed=seed, iterations=500, k=2.0 / np.sqrt(n))
+    raise ValueError(f"layout must be 'auto', 'circular', 'shell', 'permutohedron', 'spring' or a dict, not {layout!r}")
 
 
 def permutohedron_layout(G: FiniteGroup, *, projected: bool = True) -> dict[int, np.ndarray]:
