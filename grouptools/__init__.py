@@ -45,6 +45,7 @@ _SUBMODULES = {
     "plotting",
     "plotting_structure",
     "plotting_actions",
+    "invariants",
     "representations",
     "runtime",
     "subgroups",

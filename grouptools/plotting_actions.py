@@ -24,6 +24,7 @@ __all__ = [
     "draw_colouring",
     "plot_colourings",
     "plot_orbit_stabiliser",
+    "plot_shift_orbit",
 ]
 
 #: colour 0 is white, colour 1 dark grey, then red, blue, green, …: a two-colouring reads as black and white
@@ -222,4 +223,60 @@ def plot_orbit_stabiliser(
         or f"Orbit–stabiliser in {G.name}: |G·x| · |G_x| = {len(orbit)} · {height} = {len(orbit) * height} = |{G.name}|\n"
         f"(each column is a left coset g·G_x; the highlighted one is G_x)"
     )
+    return ax
+
+
+def plot_shift_orbit(x: Any, ax: Any = None, *, title: str | None = None, colours: Sequence[Any] | None = None) -> Any:
+    """Draw the shift orbit of a sequence as a heat map: row k is k·x = ``torch.roll(x, k)``, k = 0, …, L−1.
+
+    Integer sequences with at most 10 distinct values (0, 1, …) use the discrete colours of
+    :data:`COLOURING_COLOURS` with a legend of values; other sequences use a continuous
+    colour map with a colour bar. Rows equal to x itself (the shifts in the stabiliser)
+    are marked "= x" on the right. The title counts the distinct rows — the orbit size,
+    L / p for the smallest period p — and names the stabiliser pℤ_L.
+
+    Explained in Chapter 4, *Invariants and canonical forms in machine learning*.
+    """
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.patches import Patch
+
+    if hasattr(x, "detach") and hasattr(x, "cpu"):
+        x = x.detach().cpu().numpy()
+    a = np.asarray(x)
+    if a.dtype == object or a.dtype.kind not in "biuf":
+        raise TypeError(f"the sequence must hold real numbers, got dtype {a.dtype}")
+    if a.ndim != 1 or a.size == 0:
+        raise ValueError(f"the sequence must be one-dimensional and non-empty, got shape {tuple(a.shape)}")
+    L = a.size
+    rows = np.stack([np.roll(a, k) for k in range(L)])  # roll(x, k): position i moves to i + k, as shift_action
+    distinct = len({tuple(r.tolist()) for r in rows})
+    stab = [k for k in range(L) if np.array_equal(rows[k], a)]
+    p = stab[1] if len(stab) > 1 else L  # the smallest period
+    ax = _axes(ax, (0.42 * L + 2.2, 0.36 * L + 1.4))
+    discrete = bool(np.all(a == np.round(a)) and a.min() >= 0 and a.max() < 10)
+    if discrete:
+        k_colours = int(a.max()) + 1
+        palette = list(COLOURING_COLOURS if colours is None else colours)
+        if len(palette) < k_colours:
+            raise ValueError(f"value {k_colours - 1} needs a palette of at least {k_colours} colours, got {len(palette)}")
+        cmap = ListedColormap(palette[:k_colours])
+        image = ax.imshow(rows, cmap=cmap, norm=BoundaryNorm(np.arange(k_colours + 1) - 0.5, k_colours), aspect="equal")
+        ax.legend(handles=[Patch(facecolor=palette[v], edgecolor="black", label=str(v)) for v in range(k_colours)],
+                  title="value", loc="upper left", bbox_to_anchor=(1.12, 1.0), fontsize=8, title_fontsize=8, frameon=False)  # fmt: skip
+    else:
+        image = ax.imshow(rows, cmap="viridis", aspect="equal")
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.12)
+    # a thin grid between the cells
+    ax.set_xticks(np.arange(-0.5, L, 1), minor=True)
+    ax.set_yticks(np.arange(-0.5, L, 1), minor=True)
+    ax.grid(which="minor", color="0.6", linewidth=0.6)
+    ax.tick_params(which="minor", length=0)
+    ax.set_xticks(range(L))
+    ax.set_yticks(range(L))
+    ax.set_xlabel("position i")
+    ax.set_ylabel("shift k (row k = k·x)")
+    for k in stab:
+        ax.text(L - 0.5 + 0.15, k, "= x", va="center", ha="left", fontsize=8, clip_on=False)
+    stab_name = "{0}" if p == L else f"${p}\\mathbb{{Z}}_{{{L}}}$ = {{{', '.join(str(k) for k in stab)}}}"
+    ax.set_title(title or f"{distinct} distinct rows of {L}: orbit size {distinct}, stabiliser {stab_name}", fontsize=9)
     return ax
