@@ -191,7 +191,7 @@ def check_each(groups: Any, check: Any, *, width: int | None = None) -> list[Any
 
     Returns the summaries in order.
 
-    Explained in Chapter 1, *Checking the axioms by computation*.
+    Explained in Chapter 1, *The group axioms*.
     """
     groups = list(groups)
     if not callable(check):
