@@ -48,6 +48,7 @@ _SUBMODULES = {
     "invariants",
     "representations",
     "runtime",
+    "semidirect",
     "subgroups",
 }
 
