@@ -8,6 +8,24 @@ checked on construction — e·x = x and (g·h)·x = g·(h·x) — and a failure
 A :class:`TensorAction` acts on tensors (images, sequences, sets of tokens),
 where X is too large to list: it is checked on sample tensors instead.
 
+The two classes share one interface, with the same names and return conventions
+(x is a listed point for a GroupAction, a tensor for a TensorAction):
+
+* ``act(g, x)``, or calling the action: g·x.
+* ``images(x)``: g·x for every label g, with repeats (a list; for tensors, stacked
+  into one tensor of shape (order of G, *x.shape)).
+* ``orbit(x)``: the distinct points of the orbit G·x (a list in the order of
+  ``points``; for tensors, stacked in the order of their first label).
+* ``orbit_size(x)``: the number of points of G·x.
+* ``stabiliser(x)``: the sorted labels g with g·x = x.
+* ``check()``: the two laws, on every point (GroupAction, which also checks them on
+  construction) or on sample tensors (``TensorAction.check(samples)``).
+
+So ``orbit_size(x) * len(stabiliser(x)) == group.order`` for both (orbit–stabiliser),
+and ``images(x)[g]`` is g·x for both. (Before the two were made consistent,
+``TensorAction.orbit`` returned what is now ``images``; for an x with a trivial
+stabiliser the two agree.)
+
 Explained in Chapter 4, *Group actions*.
 """
 
@@ -20,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import NotAnActionError
+from .errors import NotAnActionError, NotASubgroupError
 from .groups import Element, FiniteGroup
 
 __all__ = [
@@ -28,6 +46,10 @@ __all__ = [
     "regular_action",
     "conjugation_action",
     "coset_action",
+    "coset_space_map",
+    "function_action",
+    "precompose",
+    "action_graph_components",
     "natural_action",
     "dihedral_vertex_action",
     "colouring_action",
@@ -176,6 +198,64 @@ class GroupAction:
                 )
         return cls(group, table, points, name=name, point_names=point_names)
 
+    @classmethod
+    def from_right_function(
+        cls,
+        group: FiniteGroup,
+        points: Sequence[Hashable],
+        f: Callable[[Any, int], Any],
+        *,
+        name: str = "action",
+        point_names: Sequence[str] | None = None,
+    ) -> "GroupAction":
+        """The left action g·x := x·g⁻¹ made from a *right* action x·g = f(x, g).
+
+        ``f`` must satisfy x·e = x and (x·g)·h = x·(gh); a rule that breaks either
+        raises :class:`~grouptools.errors.NotAnActionError` naming the law and the
+        elements. The inverse is what turns the right law into the left one:
+        (gh)·x = x·(gh)⁻¹ = x·(h⁻¹g⁻¹) = (x·h⁻¹)·g⁻¹ = g·(h·x).
+
+        Explained in Chapter 4, *Left and right actions*.
+        """
+        pts = list(points)
+        index = {x: i for i, x in enumerate(pts)}
+        if len(index) != len(pts):
+            raise ValueError("the points must be distinct")
+        pn = [str(x) for x in pts] if point_names is None else list(point_names)
+        right = np.empty((group.order, len(pts)), dtype=np.int64)  # right[g, i] = index of x_i·g
+        for g in group.elements:
+            for i, x in enumerate(pts):
+                y = f(x, g)
+                try:
+                    right[g, i] = index[y]
+                except (KeyError, TypeError):
+                    raise NotAnActionError(
+                        "closure", f"{x!r}·{group.names[g]} = {y!r} is not one of the points", (x, g)
+                    ) from None
+        names = group.names
+        moved = np.flatnonzero(right[group.identity] != np.arange(len(pts)))
+        if len(moved):
+            i = int(moved[0])
+            raise NotAnActionError(
+                "identity", f"not a right action: {pn[i]}·{names[group.identity]} = {pn[right[group.identity, i]]}",
+                (i, group.identity),
+            )
+        for g in group.elements:
+            for h in group.elements:
+                lhs = right[h][right[g]]  # (x·g)·h
+                rhs = right[group.product(g, h)]  # x·(gh)
+                bad = np.flatnonzero(lhs != rhs)
+                if len(bad):
+                    i = int(bad[0])
+                    raise NotAnActionError(
+                        "compatibility",
+                        f"not a right action: ({pn[i]}·{_p(names[g])})·{_p(names[h])} = {pn[lhs[i]]} but "
+                        f"{pn[i]}·({_p(names[g])}·{_p(names[h])}) = {pn[i]}·{_p(names[group.product(g, h)])} = {pn[rhs[i]]} "
+                        f"for x={pn[i]}, g={names[g]}, h={names[h]}",
+                        (i, g, h),
+                    )
+        return cls(group, right[group.inverses], pts, name=name, point_names=pn)
+
     def _check(self) -> None:
         G, p = self.group, self._perms
         n, m = G.order, p.shape[1]
@@ -278,6 +358,30 @@ class GroupAction:
         idx = np.unique(self._perms[:, self.index(x)])
         return [self.points[i] for i in idx]
 
+    def images(self, x: Hashable) -> list[Any]:
+        """[g·x for g in G], one entry per label (with repeats when the stabiliser is not trivial).
+
+        Explained in Chapter 4, *Orbits and stabilisers*.
+        """
+        return [self.points[int(i)] for i in self._perms[:, self.index(x)]]
+
+    def orbit_size(self, x: Hashable) -> int:
+        """|G·x|, the number of distinct points g·x (= |G| / |G_x|).
+
+        Explained in Chapter 4, *Orbits and stabilisers*.
+        """
+        return int(np.unique(self._perms[:, self.index(x)]).size)
+
+    def check(self) -> None:
+        """Re-check e·x = x and (g·h)·x = g·(h·x) on every point (construction already does this).
+
+        Raises :class:`~grouptools.errors.NotAnActionError` naming the elements; useful
+        for an action built with ``validate=False``.
+
+        Explained in Chapter 4, *Group actions*.
+        """
+        self._check()
+
     def orbits(self) -> list[list[Any]]:
         """The orbits, a partition of the points, ordered by their first point.
 
@@ -345,7 +449,7 @@ class GroupAction:
         return int(self.orbit_labels().max()) == 0
 
     def kernel(self) -> list[int]:
-        """The elements that fix every point (a normal subgroup).
+        """The elements that fix every point: the kernel of ρ : G → Sym(X), a normal subgroup.
 
         Explained in Chapter 4, *Group actions*.
         """
@@ -381,9 +485,14 @@ def conjugation_action(G: FiniteGroup) -> GroupAction:
 def coset_action(G: FiniteGroup, H: Sequence[Element]) -> GroupAction:
     """G acting on the left cosets of H by g·(xH) = (gx)H; the points are the cosets (tuples).
 
+    Coset k is the k-th of :func:`~grouptools.subgroups.left_cosets` (ordered by
+    smallest label, so H itself comes first when e is label 0), named by its smallest
+    element followed by "H" (e.g. ``"eH"``, ``"rH"``, ``"(r s)H"``), with the same
+    naming helper as :func:`~grouptools.subgroups.quotient_group`.
+
     Explained in Chapter 4, *Orbits and stabilisers*.
     """
-    from .subgroups import left_cosets
+    from .subgroups import _coset_name, left_cosets
 
     cosets = left_cosets(G, H)
     which = np.empty(G.order, dtype=np.int64)
@@ -391,8 +500,62 @@ def coset_action(G: FiniteGroup, H: Sequence[Element]) -> GroupAction:
         which[c] = k
     reps = np.array([c[0] for c in cosets])
     perms = which[G.table[:, reps]]
-    names = [("(" + G.names[c[0]] + ")" if " " in G.names[c[0]] else G.names[c[0]]) + "H" for c in cosets]
+    names = [_coset_name(G.names[c[0]], "H") for c in cosets]
     return GroupAction(G, perms, [tuple(c) for c in cosets], name=f"{G.name} on cosets", point_names=names)
+
+
+def coset_space_map(action: GroupAction, x: Hashable) -> dict[tuple[int, ...], Any]:
+    """The G-equivariant bijection G/G_x → G·x, gG_x ↦ g·x, as a dict coset → point.
+
+    The cosets are the points of ``coset_action(G, G_x)`` (tuples of labels), on which
+    G acts by left multiplication. The map is checked to be well defined (every element
+    of a coset sends x to the same point), injective, and equivariant,
+    f(g·c) = g·f(c) for every g and every coset c; a failure (possible only for an
+    "action" built with ``validate=False``) raises
+    :class:`~grouptools.errors.NotAnActionError` naming the elements. For a transitive
+    action the image is all of X: X is the homogeneous space G/G_x.
+
+    Explained in Chapter 4, *Homogeneous spaces*.
+    """
+    if not isinstance(action, GroupAction):
+        raise TypeError(f"coset_space_map needs a GroupAction, got {type(action).__name__}")
+    G = action.group
+    i = action.index(x)  # ValueError naming x when it is not a point
+    stab = action.stabiliser(x)
+    names = G.names
+    try:
+        cosets = coset_action(G, stab)
+    except NotASubgroupError as exc:
+        raise NotAnActionError(
+            "stabiliser", f"the stabiliser of {action.point_names[i]} is not a subgroup, so this is not an action: {exc}", (i,)
+        ) from None
+    mapping: dict[tuple[int, ...], Any] = {}
+    seen: dict[int, tuple[int, ...]] = {}
+    for c in cosets.points:
+        images = {int(action.perms[g, i]) for g in c}
+        if len(images) != 1:
+            raise NotAnActionError(
+                "well-defined", f"the coset {[names[g] for g in c]} sends {action.point_names[i]} to several points", c
+            )
+        j = images.pop()
+        if j in seen:
+            raise NotAnActionError(
+                "injective", f"the cosets of {names[seen[j][0]]} and {names[c[0]]} both go to {action.point_names[j]}", c
+            )
+        seen[j] = c
+        mapping[c] = action.points[j]
+    for g in G.elements:
+        for c in cosets.points:
+            lhs = mapping[cosets.act(g, c)]
+            rhs = action.act(g, mapping[c])
+            if lhs != rhs:
+                raise NotAnActionError(
+                    "equivariance",
+                    f"f({names[g]}·{cosets.point_names[cosets.index(c)]}) = {lhs!r} but "
+                    f"{names[g]}·f({cosets.point_names[cosets.index(c)]}) = {rhs!r}",
+                    (g, c),
+                )
+    return mapping
 
 
 def natural_action(G: FiniteGroup) -> GroupAction:
@@ -524,6 +687,44 @@ def overlapping_orbits(orbits: Mapping[Any, Sequence[Any]]) -> tuple[Any, Any] |
     return None
 
 
+def action_graph_components(maps: Sequence[Callable[[Any], Any]], points: Sequence[Hashable]) -> list[list[Any]]:
+    """The connected components of the action graph (an edge x — m(x) for each map m): a partition of ``points``.
+
+    For a group action they are the orbits. For a monoid of maps the "orbits" of
+    :func:`maps_orbits` can overlap, but these components always partition the points,
+    and the functions Ψ with Ψ(m(x)) = Ψ(x) for every map m are exactly the functions
+    constant on each component (so they form a space of dimension the number of
+    components). A map that leaves ``points`` raises ``ValueError``. Components are
+    listed by their first point, each in the order of ``points``.
+
+    Explained in Chapter 4, *Source 000 in this chapter*.
+    """
+    pts = list(points)
+    index = {x: i for i, x in enumerate(pts)}
+    if len(index) != len(pts):
+        raise ValueError("the points must be distinct")
+    parent = list(range(len(pts)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for j, f in enumerate(maps):
+        for i, x in enumerate(pts):
+            y = f(x)
+            if y not in index:
+                raise ValueError(f"map {j} sends {x!r} to {y!r}, which is not one of the points")
+            a, b = root(i), root(index[y])
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    blocks: dict[int, list[Any]] = {}
+    for i, x in enumerate(pts):
+        blocks.setdefault(root(i), []).append(x)
+    return list(blocks.values())
+
+
 # --------------------------------------------------------------------------- actions on tensors
 
 
@@ -551,14 +752,37 @@ class TensorAction:
     def __repr__(self) -> str:
         return f"<TensorAction {self.name} of {self.group.name}>"
 
-    def orbit(self, x: Any) -> Any:
-        """The stacked tensor [g·x for g in G] (shape (|G|, *x.shape)), in label order.
+    def act(self, g: Element, x: Any) -> Any:
+        """The tensor g·x (same as calling the action).
+
+        Explained in Chapter 4, *Actions on data*.
+        """
+        return self(g, x)
+
+    def images(self, x: Any) -> Any:
+        """The stacked tensor [g·x for g in G] (shape (|G|, *x.shape)), one per label, with repeats.
 
         Explained in Chapter 4, *Actions on data*.
         """
         import torch
 
         return torch.stack([self._fn(g, x) for g in self.group.elements])
+
+    def orbit(self, x: Any, atol: float = 0.0) -> Any:
+        """The distinct tensors of G·x (to within ``atol``), stacked, in the order of their first label.
+
+        Shape (|G·x|, *x.shape); like :meth:`GroupAction.orbit`, each point of the orbit
+        appears once. :meth:`images` keeps one entry per element.
+
+        Explained in Chapter 4, *Actions on data*.
+        """
+        import torch
+
+        distinct: list[Any] = []
+        for y in self.images(x):
+            if not any(torch.allclose(y, z, atol=atol, rtol=0) for z in distinct):
+                distinct.append(y)
+        return torch.stack(distinct)
 
     def stabiliser(self, x: Any, atol: float = 0.0) -> list[int]:
         """The labels g with g·x = x (to within ``atol``).
@@ -574,13 +798,7 @@ class TensorAction:
 
         Explained in Chapter 4, *Actions on data*.
         """
-        import torch
-
-        distinct: list[Any] = []
-        for y in self.orbit(x):
-            if not any(torch.allclose(y, z, atol=atol, rtol=0) for z in distinct):
-                distinct.append(y)
-        return len(distinct)
+        return int(self.orbit(x, atol=atol).shape[0])
 
     def check(self, samples: Sequence[Any] | Any, atol: float = 0.0) -> None:
         """Check e·x = x and (g·h)·x = g·(h·x) on each sample; raise :class:`~grouptools.errors.NotAnActionError` naming g, h.
@@ -682,3 +900,57 @@ def permutation_action(n: int, dim: int = -1, group: FiniteGroup | None = None) 
         return permute_positions(x, perms[g], dim)  # (g·x)[g(i)] = x[i]
 
     return TensorAction(G, act, name=f"{G.name} on {n} positions")
+
+
+# --------------------------------------------------------------------------- actions on functions
+
+
+def _along(values: Any, dim: int, idx: np.ndarray, m: int) -> Any:
+    """values with index ``idx`` taken along ``dim`` (numpy array or torch tensor), after a length check."""
+    if not hasattr(values, "shape") or len(values.shape) == 0:
+        raise TypeError(f"need an array or tensor of function values, got {type(values).__name__}")
+    try:
+        n = values.shape[dim]
+    except IndexError:
+        raise ValueError(f"dim {dim} is out of range for values of shape {tuple(values.shape)}") from None
+    if n != m:
+        raise ValueError(f"need one value per point ({m}) along dim {dim}, got shape {tuple(values.shape)}")
+    if isinstance(values, np.ndarray):
+        return np.take(values, idx, axis=dim)
+    import torch
+
+    if isinstance(values, torch.Tensor):
+        return torch.index_select(values, dim, torch.tensor(idx.tolist(), dtype=torch.long, device=values.device))
+    raise TypeError(f"need a numpy array or a torch tensor, got {type(values).__name__}")
+
+
+def function_action(action: GroupAction, dim: int = -1) -> TensorAction:
+    """The left action on functions f : X → ℝ induced by ``action``: (g·f)(x) = f(g⁻¹·x).
+
+    A function is stored as its values along ``dim``, one per point in the order of
+    ``action.points`` (an image flattened row by row is a function on the pixel grid).
+    So (g·f)[g·xᵢ] = f[xᵢ]: the value at xᵢ moves to g·xᵢ. This is a left action for
+    every action on X; :func:`precompose`, f ↦ f(g·x), is the right action instead.
+    A length along ``dim`` other than |X| raises ``ValueError``.
+
+    Explained in Chapter 4, *Actions on functions and feature maps*.
+    """
+    if not isinstance(action, GroupAction):
+        raise TypeError(f"function_action needs a GroupAction, got {type(action).__name__}")
+    inv = action.perms[action.group.inverses]  # inv[g, i] = index of g⁻¹·xᵢ
+    m = action.degree
+    return TensorAction(action.group, lambda g, f: _along(f, dim, inv[g], m), name=f"{action.name}, on functions")
+
+
+def precompose(action: GroupAction, g: Element, values: Any, dim: int = -1) -> Any:
+    """The values of x ↦ f(g·x): f composed with g's permutation (a *right* action on functions).
+
+    ``values`` holds f(xᵢ) along ``dim`` as in :func:`function_action`. Precomposing
+    with g and then with h gives x ↦ f(g·(h·x)) = f((gh)·x): the order is reversed,
+    so as a rule g·f := f(g·x) this breaks the left law unless g and h commute.
+
+    Explained in Chapter 4, *Actions on functions and feature maps*.
+    """
+    if not isinstance(action, GroupAction):
+        raise TypeError(f"precompose needs a GroupAction, got {type(action).__name__}")
+    return _along(values, dim, action.perms[action.group.label(g)], action.degree)
