@@ -10,7 +10,10 @@ Explained in Chapter 2, *Subgroups, cosets and quotients*.
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -43,6 +46,9 @@ __all__ = [
     "commutator_subgroup",
     "derived_series",
     "is_solvable",
+    "coset_average",
+    "position_orbits",
+    "normal_subgroup_candidates",
 ]
 
 
@@ -508,3 +514,99 @@ def is_solvable(G: FiniteGroup) -> bool:
     Explained in Chapter 2, *Centre, centralisers and normalisers*.
     """
     return len(derived_series(G)[-1]) == 1
+
+
+# --------------------------------------------------------------------------- machine-learning hooks
+
+
+def coset_average(G: FiniteGroup, H: Iterable[Element], values: Any) -> np.ndarray:
+    """Pool a function on G over the left cosets of H: a function on G/H.
+
+    ``values[..., g]`` is f(g), one value per element along the last axis (labels in
+    order). Entry k of the result's last axis is the mean of f over the k-th coset
+    of :func:`left_cosets`. For G = Z_L and H = kZ_L this averages each polyphase
+    component ``x[j::k]``; with H = G it is the global average, an invariant.
+
+    Explained in Chapter 2, *Cosets and quotients as strided subsampling and pooling*.
+    """
+    h = check_subgroup(G, H)
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__") and not hasattr(values, "shape"):
+        raise TypeError(f"values must be an array of function values on {G.name}, got {type(values).__name__}")
+    arr = np.asarray(values)
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(f"values must be numbers, got an array of dtype {arr.dtype}")
+    if arr.ndim == 0 or arr.shape[-1] != G.order:
+        raise ValueError(f"values need one entry per element of {G.name} ({G.order}) along the last axis, "
+                         f"got shape {arr.shape}")
+    ids = _coset_ids(G, h, "left")
+    k = int(ids.max()) + 1
+    sums = np.zeros(arr.shape[:-1] + (k,), dtype=np.result_type(arr.dtype, np.float64))
+    for c in range(k):
+        sums[..., c] = arr[..., ids == c].sum(axis=-1)
+    return sums / len(h)
+
+
+def position_orbits(action: Any, H: Iterable[Element], shape: Sequence[int]) -> list[list[int]]:
+    """The orbits of the subgroup H on the positions of a tensor of ``shape``, under a tensor action.
+
+    ``action`` is a :class:`~grouptools.actions.TensorAction` that moves entries around
+    (such as :func:`~grouptools.actions.dihedral_image_action` on n×n images), and H is
+    a subgroup of ``action.group``. Positions are flat (row-major) indices; each orbit
+    is a sorted list, and the orbits are ordered by their smallest position. A filter
+    invariant under H is constant on each orbit, so the number of orbits is the number
+    of free parameters of an H-invariant filter of that shape.
+
+    Explained in Chapter 2, *The subgroup lattice as a design space*.
+    """
+    import torch
+
+    group = getattr(action, "group", None)
+    if not isinstance(group, FiniteGroup) or not callable(action):
+        raise TypeError(f"position_orbits needs a tensor action (with a group), got {type(action).__name__}")
+    h = check_subgroup(group, H)
+    try:
+        dims = tuple(int(d) for d in shape)
+    except TypeError:
+        raise TypeError(f"shape must be a sequence of integers, got {shape!r}") from None
+    if not dims or any(d < 1 for d in dims):
+        raise ValueError(f"shape must be a non-empty sequence of positive sizes, got {tuple(shape)!r}")
+    size = math.prod(dims)
+    index = torch.arange(size).reshape(dims)
+    images = []
+    for g in h:
+        moved = action(g, index)
+        if tuple(moved.shape) != dims or sorted(moved.reshape(-1).tolist()) != list(range(size)):
+            raise ValueError(f"the action does not permute the positions of a tensor of shape {dims} "
+                             f"(element {group.names[g]})")
+        images.append(moved.reshape(-1))
+    stack = torch.stack(images).numpy()  # stack[h, p] = position moved onto p by h, so column p is p's orbit
+    orbits = sorted({tuple(sorted(set(col))) for col in stack.T.tolist()})
+    return [list(o) for o in orbits]
+
+
+def normal_subgroup_candidates(G: FiniteGroup) -> list[list[int]]:
+    """The unions of conjugacy classes that contain e and whose size divides |G|, as sorted labels.
+
+    A normal subgroup is such a union (it is closed under conjugation, contains e,
+    and Lagrange applies), so every normal subgroup is in this list; the converse
+    can fail. For A₅ (class sizes 1, 12, 12, 15, 20) only {e} and A₅ survive,
+    which proves it simple. Ordered by size, then labels. Groups with more than
+    20 conjugacy classes raise ``ValueError`` (2¹⁹ unions or more).
+
+    Explained in Chapter 2, *Simple groups and A₅*.
+    """
+    if not isinstance(G, FiniteGroup):
+        raise TypeError(f"normal_subgroup_candidates needs a FiniteGroup, got {type(G).__name__}")
+    from .conjugacy import conjugacy_classes
+
+    classes = conjugacy_classes(G)
+    if len(classes) > 20:
+        raise ValueError(f"{G.name} has {len(classes)} conjugacy classes: too many unions to enumerate (at most 20)")
+    rest = [c for c in classes if G.identity not in c]
+    out = []
+    for r in range(len(rest) + 1):
+        for chosen in itertools.combinations(rest, r):
+            size = 1 + sum(len(c) for c in chosen)
+            if G.order % size == 0:
+                out.append(sorted([G.identity, *itertools.chain.from_iterable(chosen)]))
+    return sorted(out, key=lambda u: (len(u), u))
