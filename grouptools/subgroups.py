@@ -47,6 +47,7 @@ __all__ = [
     "derived_series",
     "is_solvable",
     "coset_average",
+    "strided_circular_conv",
     "position_orbits",
     "normal_subgroup_candidates",
 ]
@@ -544,6 +545,33 @@ def coset_average(G: FiniteGroup, H: Iterable[Element], values: Any) -> np.ndarr
     for c in range(k):
         sums[..., c] = arr[..., ids == c].sum(axis=-1)
     return sums / len(h)
+
+
+def strided_circular_conv(x: Any, w: Any, stride: int) -> Any:
+    """Circular cross-correlation of a sequence with a filter, keeping every ``stride``-th output.
+
+    ``y[j] = Σ_i w[i] · x[(stride·j + i) mod L]`` for j = 0, …, L/stride − 1, in float64
+    (``torch.nn.functional.conv1d`` on the circularly padded sequence). Shifting x by a
+    multiple of ``stride`` shifts y; other shifts in general do not, because stride-``stride``
+    subsampling keeps only the coset ``stride·Z_L`` of positions.
+
+    Explained in Chapter 2, *Cosets and quotients as strided subsampling and pooling*.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    xs = torch.as_tensor(np.asarray(x) if not torch.is_tensor(x) else x, dtype=torch.float64)
+    ws = torch.as_tensor(np.asarray(w) if not torch.is_tensor(w) else w, dtype=torch.float64)
+    if xs.ndim != 1 or ws.ndim != 1 or len(ws) == 0:
+        raise ValueError(f"x and w must be non-empty 1-D sequences, got shapes {tuple(xs.shape)} and {tuple(ws.shape)}")
+    if isinstance(stride, bool) or not isinstance(stride, (int, np.integer)) or stride < 1:
+        raise ValueError(f"stride must be a positive integer, got {stride!r}")
+    if len(xs) % stride:
+        raise ValueError(f"the stride {stride} must divide the length {len(xs)} (a subgroup of Z_{len(xs)})")
+    if len(ws) > len(xs):
+        raise ValueError(f"the filter (length {len(ws)}) is longer than the sequence (length {len(xs)})")
+    padded = F.pad(xs.reshape(1, 1, -1), (0, len(ws) - 1), mode="circular")
+    return F.conv1d(padded, ws.reshape(1, 1, -1), stride=int(stride)).reshape(-1)
 
 
 def position_orbits(action: Any, H: Iterable[Element], shape: Sequence[int]) -> list[list[int]]:

@@ -20,6 +20,7 @@ from grouptools.subgroups import (
     conjugate_subgroup,
     coset_average,
     left_cosets,
+    strided_circular_conv,
     normal_subgroup_candidates,
     normal_subgroups,
     position_orbits,
@@ -206,3 +207,19 @@ def test_normal_subgroup_candidates_rejects_bad_input():
         normal_subgroup_candidates([[0]])
     with pytest.raises(ValueError, match="21 conjugacy classes: too many"):
         normal_subgroup_candidates(gt.cyclic(21))
+
+
+def test_strided_circular_conv_matches_the_formula_and_commutes_only_with_stride_shifts():
+    rng = np.random.default_rng(0)
+    x = rng.integers(-5, 6, size=12).astype(float)
+    w = np.array([1.0, -2.0, 3.0])
+    y = strided_circular_conv(x, w, 3)
+    expected = [sum(w[i] * x[(3 * j + i) % 12] for i in range(3)) for j in range(4)]
+    assert y.dtype == torch.float64 and y.tolist() == expected
+    for s in range(12):
+        ys = strided_circular_conv(np.roll(x, s), w, 3)
+        assert torch.equal(ys, torch.roll(y, s // 3)) == (s % 3 == 0)
+    for bad, msg in [((x, w, 5), "must divide the length"), ((x, w, 0), "positive integer"),
+                     ((x.reshape(3, 4), w, 1), "1-D"), ((x[:2], w, 1), "longer than the sequence")]:
+        with pytest.raises(ValueError, match=msg):
+            strided_circular_conv(*bad)
