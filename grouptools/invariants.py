@@ -162,12 +162,12 @@ def canonicalise(action: Any, x: Any) -> tuple[Any, int]:
             raise TypeError(f"a TensorAction acts on torch tensors, got {type(x).__name__}")
         if x.is_complex():
             raise TypeError("complex tensors have no lexicographic order")
-        images = [action(g, x) for g in action.group.elements]
-        keys = [tuple(y.reshape(-1).tolist()) for y in images]
-        if any(isinstance(v, float) and math.isnan(v) for v in keys[0]):
+        if x.is_floating_point() and bool(x.isnan().any()):
             raise ValueError("the tensor contains NaN, which has no order")
+        images = action.images(x)  # images[g] = g·x, one per label
+        keys = [tuple(y.reshape(-1).tolist()) for y in images]
         g = min(range(len(keys)), key=lambda h: (keys[h], h))
-        return images[g], int(action.group.elements[g])
+        return images[g], g
     raise TypeError(f"canonicalise needs a GroupAction or a TensorAction, got {type(action).__name__}")
 
 
